@@ -1,0 +1,1 @@
+"""Real and synthetic data in KITTI layout: labels, splits, COCO conversion."""
