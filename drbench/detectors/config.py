@@ -1,0 +1,61 @@
+"""Load drbench's mmdet config files and apply a run's settings to them.
+
+Detectors are data (mmdet config files under ``configs/``); a run only
+changes where the data is, how long to train, and the image size.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmengine.config import Config
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+DETECTORS = {
+    "faster_rcnn": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn.py",
+}
+
+
+def config_path(detector: str | Path) -> Path:
+    """A registered detector name, or a path to any mmdet config file."""
+    if str(detector) in DETECTORS:
+        return DETECTORS[str(detector)]
+    path = Path(detector)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"detector {detector!r}: neither a registered name ({', '.join(DETECTORS)}) "
+            "nor an mmdet config file"
+        )
+    return path
+
+
+def _set_resize_scale(pipeline: list, scale: tuple[int, int]) -> None:
+    for step in pipeline:
+        if step["type"] == "Resize":
+            step["scale"] = tuple(scale)
+
+
+def load_config(detector: str | Path, image_scale: tuple[int, int] | None = None) -> Config:
+    """The detector's config, with the train/test resize set to ``image_scale`` if given."""
+    cfg = Config.fromfile(str(config_path(detector)))
+    if image_scale is not None:
+        cfg.image_scale = tuple(image_scale)
+        _set_resize_scale(cfg.train_dataloader.dataset.pipeline, image_scale)
+        _set_resize_scale(cfg.test_pipeline, image_scale)
+        if cfg.get("test_dataloader"):
+            _set_resize_scale(cfg.test_dataloader.dataset.pipeline, image_scale)
+    return cfg
+
+
+def set_schedule(cfg: Config, max_iters: int, lr: float | None = None,
+                 warmup_iters: int = 50) -> None:
+    """Iteration budget and learning rate; schedulers follow ``max_iters``."""
+    cfg.train_cfg.max_iters = max_iters
+    if lr is not None:
+        cfg.optim_wrapper.optimizer.lr = lr
+    warmup = min(warmup_iters, max(1, max_iters // 5))
+    for scheduler in cfg.param_scheduler:
+        if scheduler["type"] == "LinearLR":
+            scheduler["end"] = warmup
+        else:
+            scheduler["end"] = max_iters

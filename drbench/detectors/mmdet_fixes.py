@@ -1,0 +1,38 @@
+"""Every runtime fix drbench needs for mmdet 3.3 / mmengine 0.10.7 on torch 2.14, in one place.
+
+Nothing here edits site-packages or turns torch.load's safety off:
+
+* torch >= 2.6 loads checkpoints with ``weights_only=True``, which rejects the
+  few mmengine/numpy globals that mmengine checkpoints pickle (message hub,
+  history buffers). They are allow-listed with ``add_safe_globals``.
+* ``drbench://`` checkpoint URLs (offline ImageNet backbones) are registered
+  with mmengine's CheckpointLoader.
+* mmdet's modules are registered (``register_all_modules``) so configs resolve.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.cache
+def apply() -> None:
+    """Idempotent: safe to call from every entry point."""
+    import numpy as np
+    import torch
+    from mmengine.logging.history_buffer import HistoryBuffer
+    from mmengine.runner.checkpoint import CheckpointLoader
+    from mmdet.utils import register_all_modules
+
+    from drbench.detectors.weights import SCHEME, load_drbench_scheme
+
+    torch.serialization.add_safe_globals([
+        HistoryBuffer,
+        np.core.multiarray._reconstruct,
+        np.core.multiarray.scalar,
+        np.ndarray,
+        np.dtype,
+        *(type(np.dtype(code)) for code in "?bBhHiIlLqQefdgFDGO"),
+    ])
+    CheckpointLoader.register_scheme(prefixes=SCHEME, loader=load_drbench_scheme, force=True)
+    register_all_modules(init_default_scope=True)

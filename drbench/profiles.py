@@ -1,0 +1,26 @@
+"""Named scales of the same protocol: a plain registry (DomainBed style).
+
+smoke proves the whole path in minutes (AP may be near zero); cpu is the
+largest run that is practical on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+PROFILES: dict[str, dict] = {
+    "smoke": dict(
+        n_images=16, width=640, height=192, samples=1,
+        detector="faster_rcnn", image_scale=(640, 194), max_iters=40, batch_size=2, lr=0.01,
+        bootstrap=200,
+    ),
+    "cpu": dict(
+        n_images=600, width=800, height=242, samples=2,
+        detector="faster_rcnn", image_scale=(800, 242), max_iters=1200, batch_size=4, lr=0.02,
+        bootstrap=1000,
+    ),
+}
+
+
+def profile(name: str) -> dict:
+    if name not in PROFILES:
+        raise KeyError(f"unknown profile {name!r}; known: {', '.join(PROFILES)}")
+    return dict(PROFILES[name])

@@ -1,0 +1,32 @@
+"""What produced a result: package versions and the git commit."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+
+from drbench.paths import REPO_ROOT
+
+PACKAGES = ("drbench", "torch", "torchvision", "mmengine", "mmcv", "mmdet", "bpy", "numpy")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def git_commit() -> dict[str, object]:
+    """HEAD of the drbench checkout and whether the tree had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    try:
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": "unknown", "dirty": None}
