@@ -1,0 +1,1 @@
+"""Scoring predictions on real KITTI with the official devkit's rules, plus intervals and plots."""
