@@ -56,13 +56,13 @@ def _ramp(tree, rng: np.random.Generator) -> bpy.types.Node:
     return ramp
 
 
-def procedural(name: str, rng: np.random.Generator, patterns=PATTERNS) -> bpy.types.Material:
+def procedural(name: str, rng: np.random.Generator) -> bpy.types.Material:
     """A material with a random pattern, random colours, scale, rotation and gloss."""
     material, bsdf = _new(name)
     tree = material.node_tree
     bsdf.inputs["Roughness"].default_value = float(rng.uniform(0.05, 0.95))
     bsdf.inputs["Metallic"].default_value = float(rng.choice([0.0, rng.uniform(0.0, 0.9)]))
-    pattern = str(rng.choice(patterns))
+    pattern = str(rng.choice(PATTERNS))
     if pattern == "solid":
         bsdf.inputs["Base Color"].default_value = random_color(rng)
         return material

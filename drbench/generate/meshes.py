@@ -26,6 +26,14 @@ def _rotation(axis: str) -> np.ndarray:
     raise ValueError(f"axis must be X, Y or Z, got {axis!r}")
 
 
+def extent(mesh: bpy.types.Mesh) -> np.ndarray:
+    """Size of a mesh's bounding box along x, y, z (object space)."""
+    coords = np.empty(len(mesh.vertices) * 3)
+    mesh.vertices.foreach_get("co", coords)
+    coords = coords.reshape(-1, 3)
+    return coords.max(axis=0) - coords.min(axis=0)
+
+
 class MeshBuilder:
     """Accumulates parts into one bmesh, then becomes one object."""
 
