@@ -81,11 +81,16 @@ def run_all(
         log.event(f"{name}_stop", result)
         return current.finish(result)
 
-    data = stage("generate", lambda d: {"dir": str(d / "data"), **{
-        k: v for k, v in generate(
-            d / "data", settings["n_images"], seed, width=settings["width"],
-            height=settings["height"], samples=settings["samples"], resume=True,
-        ).items() if k in ("n_images", "n_labels", "failures")}})
+    def generate_data(folder: Path) -> dict:
+        report = generate(folder / "data", settings["n_images"], seed, width=settings["width"],
+                          height=settings["height"], samples=settings["samples"], resume=True)
+        if report["failed"]:
+            raise RuntimeError(f"generation failed for images {sorted(report['failed'])}: "
+                               f"see {folder / 'data' / 'manifest.json'}")
+        return {"dir": str(folder / "data"), "n_images": report["count"],
+                "n_labels": report["labels"], "seconds_per_image": report["seconds_per_image"]}
+
+    data = stage("generate", generate_data)
     trained = stage("train", lambda d: {"checkpoint": str(train(
         settings["detector"], [Path(data["dir"])], d, settings["max_iters"],
         image_scale=settings["image_scale"], batch_size=settings["batch_size"],

@@ -4,9 +4,11 @@ Nothing here edits site-packages or turns torch.load's safety off:
 
 * torch >= 2.6 loads checkpoints with ``weights_only=True``, which rejects the
   few mmengine/numpy globals that mmengine checkpoints pickle (message hub,
-  history buffers). They are allow-listed with ``add_safe_globals``.
+  history buffers, whose statistics methods pickle as ``getattr(HistoryBuffer,
+  name)``). Exactly those are allow-listed with ``add_safe_globals``.
 * ``drbench://`` checkpoint URLs (offline ImageNet backbones) are registered
   with mmengine's CheckpointLoader.
+* ``TorchvisionRoIExtractor`` (torchvision's threaded RoIAlign) is registered.
 * mmdet's modules are registered (``register_all_modules``) so configs resolve.
 """
 
@@ -28,6 +30,7 @@ def apply() -> None:
 
     torch.serialization.add_safe_globals([
         HistoryBuffer,
+        getattr,
         np.core.multiarray._reconstruct,
         np.core.multiarray.scalar,
         np.ndarray,
@@ -36,3 +39,4 @@ def apply() -> None:
     ])
     CheckpointLoader.register_scheme(prefixes=SCHEME, loader=load_drbench_scheme, force=True)
     register_all_modules(init_default_scope=True)
+    import drbench.detectors.roi_extractor  # noqa: F401  (registers TorchvisionRoIExtractor)

@@ -40,7 +40,7 @@ model = dict(
     roi_head=dict(
         type='StandardRoIHead',
         bbox_roi_extractor=dict(
-            type='SingleRoIExtractor',
+            type='TorchvisionRoIExtractor',  # mmcv's CPU RoIAlign is single-threaded
             roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
             out_channels=96,
             featmap_strides=[8, 16, 32, 64]),
