@@ -8,13 +8,13 @@ from __future__ import annotations
 
 PROFILES: dict[str, dict] = {
     "smoke": dict(
-        n_images=16, width=640, height=192, samples=1,
-        detector="faster_rcnn", image_scale=(640, 194), max_iters=40, batch_size=2, lr=0.01,
+        n_images=32, width=640, height=192, samples=1,
+        detector="faster_rcnn", image_scale=(640, 194), max_iters=80, batch_size=2, lr=0.01,
         bootstrap=200,
     ),
     "cpu": dict(
-        n_images=600, width=800, height=242, samples=2,
-        detector="faster_rcnn", image_scale=(800, 242), max_iters=1200, batch_size=4, lr=0.02,
+        n_images=500, width=800, height=242, samples=2,
+        detector="faster_rcnn", image_scale=(800, 242), max_iters=1000, batch_size=4, lr=0.02,
         bootstrap=1000,
     ),
 }
