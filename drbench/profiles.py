@@ -1,12 +1,18 @@
 """Named scales of the same protocol: a plain registry (DomainBed style).
 
-smoke proves the whole path in minutes (AP may be near zero); cpu is the
-largest run that is practical on a 2-core machine.
+tiny checks the plumbing in seconds (tests); smoke proves the whole path in
+minutes (AP may be near zero); cpu is the largest run that is practical on a
+2-core machine.
 """
 
 from __future__ import annotations
 
 PROFILES: dict[str, dict] = {
+    "tiny": dict(  # seconds: the tests' check that every stage connects and resumes
+        n_images=4, width=320, height=96, samples=1,
+        detector="faster_rcnn", image_scale=(320, 97), max_iters=4, batch_size=2, lr=0.01,
+        bootstrap=20,
+    ),
     "smoke": dict(
         n_images=32, width=640, height=192, samples=1,
         detector="faster_rcnn", image_scale=(640, 194), max_iters=80, batch_size=2, lr=0.01,

@@ -98,6 +98,9 @@ class Worker:
                 self.process.kill()
                 self.process.wait()
         self._drain.join(timeout=5)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if not pipe.closed:
+                pipe.close()
 
     def tail(self) -> str:
         return "\n".join(self.stderr_tail)

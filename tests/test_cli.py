@@ -1,0 +1,33 @@
+"""The command line: help that explains every stage, clear errors on bad input."""
+
+import subprocess
+import sys
+
+from drbench.cli import build_parser, main
+
+
+def test_help_names_every_subcommand():
+    text = build_parser().format_help()
+    for command in ("generate", "train", "predict", "eval", "all", "board"):
+        assert f"  {command}" in text
+
+
+def test_console_script_runs():
+    done = subprocess.run([sys.executable, "-m", "drbench.cli", "all", "--help"],
+                          capture_output=True, text=True, check=True)
+    assert "--profile" in done.stdout and "leaderboards" in done.stdout
+
+
+def test_bad_kitti_root_is_a_clear_error(tmp_path, capsys):
+    code = main(["eval", "--gt", str(tmp_path / "missing"), "--pred", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 2 and "missing" in out and "KITTI" in out
+
+
+def test_malformed_prediction_names_file_and_line(tmp_path, capsys):
+    pred = tmp_path / "pred"
+    pred.mkdir()
+    (pred / "000050.txt").write_text("Car 0 0 0 1 2 3\n")
+    code = main(["eval", "--pred", str(pred), "--bootstrap", "5"])
+    out = capsys.readouterr().out.replace("\n", "")
+    assert code == 2 and "000050.txt:1" in out
