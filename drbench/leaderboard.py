@@ -2,11 +2,13 @@
 
 Like an MLPerf submission checker, ``validate`` rejects an entry that lacks
 scores, intervals, settings, seeds or provenance, so a broken run can never
-land a half-filled result on the board.
+land a half-filled result on the board. Each entry carries a SHA-256 of its
+own content; a hand-edited (or torn) file no longer matches and is rejected.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from pathlib import Path
@@ -16,6 +18,7 @@ import jsonschema
 from drbench.io import write_json_atomic
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "leaderboard_entry.schema.json"
+HASH_KEY = "content_sha256"
 
 
 class EntryError(ValueError):
@@ -27,17 +30,30 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text())
 
 
+def content_hash(entry: dict) -> str:
+    """SHA-256 of the entry's canonical JSON, without the hash field itself."""
+    body = {k: v for k, v in entry.items() if k != HASH_KEY}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
 def validate(entry: dict, where: str = "<entry>") -> dict:
+    """Schema check, then the content hash (when present) must match the content."""
     try:
         jsonschema.validate(entry, schema())
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "<root>"
         raise EntryError(f"{where}: invalid leaderboard entry at {path}: {exc.message}") from None
+    if HASH_KEY in entry and entry[HASH_KEY] != content_hash(entry):
+        raise EntryError(f"{where}: {HASH_KEY} does not match the content: the entry was edited "
+                         "by hand or corrupted; re-run its protocol to regenerate it")
     return entry
 
 
 def write_entry(entry: dict, board_dir: Path) -> Path:
+    """Validate, seal with the content hash, write atomically as ``<run_id>.json``."""
+    entry = {k: v for k, v in entry.items() if k != HASH_KEY}
     validate(entry)
+    entry[HASH_KEY] = content_hash(entry)
     return write_json_atomic(Path(board_dir) / f"{entry['run_id']}.json", entry)
 
 

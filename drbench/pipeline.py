@@ -19,7 +19,7 @@ from drbench.events import EventLog
 from drbench.leaderboard import write_entry
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root
 from drbench.profiles import profile as load_profile
-from drbench.provenance import git_commit, versions
+from drbench.provenance import git_commit, hardware, versions
 from drbench.runs import Stage, args_hash
 
 PROTOCOL = "dr-only"
@@ -113,10 +113,12 @@ def run_all(
         "settings": settings,
         "seeds": {"run": seed, "generate": seed, "train": seed, "bootstrap": seed},
         "versions": versions(),
+        "hardware": hardware(),
         "git": git_commit(),
         "timings_s": timings,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "run_dir": str(run_dir),
+        "schema_version": 1,
     }
     path = write_entry(entry, board_dir)
     log.event("run_stop", str(path), timings=timings)

@@ -16,13 +16,24 @@ ENTRY = {
     "settings": {}, "seeds": {"run": 0},
     "versions": {"python": "3.11", "torch": "2.14.1", "mmdet": "3.3.0", "bpy": "5.0.1"},
     "git": {"commit": "abc"}, "timings_s": {"train": 1.0}, "created": "2026-11-25T00:00:00+00:00",
+    "schema_version": 1,
 }
 
 
 def test_complete_entry_round_trips(tmp_path):
     path = write_entry(copy.deepcopy(ENTRY), tmp_path)
     assert path.name == "dr-only-smoke-abc123.json"
-    assert read_entries(tmp_path) == [ENTRY]
+    (stored,) = read_entries(tmp_path)
+    assert stored.pop("content_sha256") and stored == ENTRY
+
+
+def test_a_hand_edited_entry_is_rejected(tmp_path):
+    path = write_entry(copy.deepcopy(ENTRY), tmp_path)
+    entry = json.loads(path.read_text())
+    entry["scores"]["0.5"]["easy"]["ap40"] = 99.0
+    path.write_text(json.dumps(entry))
+    with pytest.raises(EntryError, match="edited by hand or corrupted"):
+        read_entries(tmp_path)
 
 
 @pytest.mark.parametrize("breakage, where", [
