@@ -23,7 +23,8 @@ with Blender, train car detectors for real KITTI images (Tremblay et al. 2018).
   train      train an mmdet detector on KITTI-layout folders
   predict    run a trained detector over a folder of images -> KITTI predictions
   eval       score KITTI predictions with the KITTI devkit's rules (+ intervals, PR curves)
-  all        generate -> train -> predict real-test -> eval -> leaderboards/<run>.json
+  run        one protocol (dr-only, fine-tune, ablation) at a profile, scored onto the leaderboard
+  all        every protocol of a profile: generate -> train -> predict real-test -> eval
   board      print the leaderboard table
 
 The real KITTI root comes from --kitti-root, else $DRBENCH_KITTI_ROOT, else
@@ -93,15 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", type=Path, default=None, help="folder for eval.json (default: --pred)")
     ev.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the 95%% CI")
 
-    al = sub.add_parser("all", help="the whole loop at a profile, scored onto the leaderboard",
-                        description="Generate DR data, train, predict real-test, evaluate and "
-                        "write leaderboards/<run>.json. Re-running resumes finished stages.",
+    def add_run_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--profile", default="smoke", help="tiny, smoke (minutes) or cpu (hours)")
+        command.add_argument("--seed", type=int, default=0)
+        command.add_argument("--kitti-root", default=None)
+        command.add_argument("--runs-dir", type=Path, default=None,
+                             help="step cache (default ./runs)")
+        command.add_argument("--board-dir", type=Path, default=None,
+                             help="leaderboard folder (default ./leaderboards)")
+        command.add_argument("--dry-run", action="store_true",
+                             help="print the steps, which are cached, and the estimated time")
+
+    rn = sub.add_parser("run", help="one protocol at a profile, scored onto the leaderboard",
+                        description="Run one protocol (see drbench/protocols/*.yaml): each arm is "
+                        "generated, trained, used to predict real-test and scored; every step is "
+                        "cached by the hash of its inputs, so a re-run does only what changed.",
                         formatter_class=fmt)
-    al.add_argument("--profile", default="smoke", help="smoke (minutes) or cpu (hours)")
-    al.add_argument("--seed", type=int, default=0)
-    al.add_argument("--kitti-root", default=None)
-    al.add_argument("--runs-dir", type=Path, default=None, help="where run folders go (./runs)")
-    al.add_argument("--board-dir", type=Path, default=None, help="leaderboard folder")
+    rn.add_argument("protocol", help="dr-only, fine-tune or ablation")
+    add_run_options(rn)
+
+    al = sub.add_parser("all", help="every protocol of a profile, scored onto the leaderboard",
+                        description="Run every protocol the profile lists (smoke: dr-only and "
+                        "fine-tune) and write one leaderboards/<run>.json per arm. Re-running "
+                        "resumes after the last finished step.", formatter_class=fmt)
+    add_run_options(al)
 
     bd = sub.add_parser("board", help="print the leaderboard", formatter_class=fmt,
                         description="Table of every entry in the leaderboard folder.")
@@ -163,12 +179,16 @@ def dispatch(args: argparse.Namespace) -> int:
         evaluation = evaluate_dirs(kitti_root(args.gt), args.pred, split=args.split,
                                    out_dir=args.out or args.pred, bootstrap=args.bootstrap)
         print_scores(evaluation)
-    elif args.command == "all":
-        from drbench.pipeline import run_all
-        entry = run_all(args.profile, seed=args.seed, kitti_root=args.kitti_root,
-                        runs_dir=args.runs_dir or REPO_ROOT / "runs",
-                        board_dir=args.board_dir or REPO_ROOT / "leaderboards", console=console)
-        print_scores({"results": entry["scores"]})
+    elif args.command in ("run", "all"):
+        from drbench.protocols.runner import run_all, run_protocol
+        options = dict(seed=args.seed, kitti_root=args.kitti_root,
+                       runs_dir=args.runs_dir or REPO_ROOT / "runs",
+                       board_dir=args.board_dir or REPO_ROOT / "leaderboards",
+                       dry_run=args.dry_run, console=console)
+        if args.command == "run":
+            run_protocol(args.protocol, args.profile, **options)
+        else:
+            run_all(args.profile, **options)
     elif args.command == "board":
         from drbench.leaderboard import read_entries
         table = Table(title="drbench leaderboard (AP@0.5 / AP@0.7, AP40, real-test)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 # Fixed split (../shared/field-notes.md): every protocol evaluates on real-test.
 SPLITS: dict[str, list[str]] = {
     "real-train": [f"{i:06d}" for i in range(0, 50)],
@@ -30,3 +32,12 @@ def split_frames(root: str | Path, split: str | None) -> list[str]:
             f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
         )
     return list(SPLITS[split])
+
+
+def nested_subset(frames: list[str], n: int, seed: int) -> list[str]:
+    """``n`` frames drawn by a seeded permutation: for one seed, smaller subsets are
+    prefixes of larger ones (the 25-frame subset lies inside the 50-frame one)."""
+    if not 0 < n <= len(frames):
+        raise ValueError(f"subset size must be in 1..{len(frames)}, got {n}")
+    order = np.random.default_rng(seed).permutation(len(frames))
+    return sorted(sorted(frames)[i] for i in order[:n])

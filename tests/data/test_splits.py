@@ -49,3 +49,15 @@ def test_split_with_missing_frames_names_them(tmp_path):
     assert list_frames(tmp_path) == SPLITS["real-test"][:3]
     with pytest.raises(FileNotFoundError, match="000053"):
         split_frames(tmp_path, "real-test")
+
+
+def test_nested_subsets_are_nested_seeded_and_sized():
+    from drbench.data.splits import nested_subset
+
+    train = SPLITS["real-train"]
+    small, large = nested_subset(train, 25, seed=7), nested_subset(train, 50, seed=7)
+    assert len(small) == 25 and len(set(small)) == 25 and set(small) <= set(large) == set(train)
+    assert nested_subset(train, 10, seed=7) == nested_subset(train, 10, seed=7)
+    assert nested_subset(train, 10, seed=7) != nested_subset(train, 10, seed=8)
+    with pytest.raises(ValueError, match="1..50"):
+        nested_subset(train, 51, seed=0)

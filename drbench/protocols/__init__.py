@@ -1,0 +1,60 @@
+"""Protocols: declarative YAML files in this folder, loaded into a registry by name."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PROTOCOL_DIR = Path(__file__).resolve().parent
+
+
+class Arm(BaseModel):
+    """One trained-and-scored detector of a protocol."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    data: Literal["dr", "real"]
+    init: str | None = None  # an earlier arm whose trained model this one starts from
+    lr_scale: float = Field(1.0, gt=0)
+    per_real_n: bool = False  # one arm per N in the profile's real_n
+    per_randomizer_off: bool = False  # one arm per randomizer left out
+
+
+class Protocol(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str
+    arms: list[Arm]
+
+    @model_validator(mode="after")
+    def _inits_refer_to_earlier_arms(self) -> "Protocol":
+        seen: set[str] = set()
+        for arm in self.arms:
+            if arm.init is not None and arm.init not in seen:
+                raise ValueError(f"arm {arm.name!r}: init {arm.init!r} is not an earlier arm")
+            seen.add(arm.name)
+        return self
+
+
+def load_protocol(path: Path) -> Protocol:
+    """Parse and validate one protocol file; errors name the file."""
+    try:
+        return Protocol.model_validate(yaml.safe_load(Path(path).read_text()))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ValueError(f"{path}: invalid protocol: {exc}") from None
+
+
+@cache
+def registry() -> dict[str, Protocol]:
+    protocols = [load_protocol(p) for p in sorted(PROTOCOL_DIR.glob("*.yaml"))]
+    return {p.name: p for p in protocols}
+
+
+def protocol(name: str) -> Protocol:
+    if name not in registry():
+        raise KeyError(f"unknown protocol {name!r}; known: {', '.join(registry())}")
+    return registry()[name]

@@ -1,0 +1,231 @@
+"""Run a protocol at a profile: expand its arms, run their cached steps, score each arm.
+
+Every arm ends as a schema-checked leaderboard entry; steps shared between
+arms (the same DR data, the same pretrained model) run once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from drbench.data.splits import SPLITS, nested_subset
+from drbench.events import EventLog
+from drbench.leaderboard import write_entry
+from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root
+from drbench.profiles import profile as load_profile
+from drbench.protocols import Arm, protocol as load_protocol
+from drbench.provenance import git_commit, hardware, versions
+from drbench.steps import StepRunner
+
+TEST_SPLIT = "real-test"
+ESSENTIAL_RANDOMIZERS = ("cars",)  # without it there is nothing to detect
+
+
+def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
+    """Concrete arms with their variable part: ``{"real_n": n}`` or ``{"randomizers": [...]}``."""
+    from drbench.generate.settings import DEFAULT_RANDOMIZERS
+
+    expanded = []
+    for arm in arms:
+        if arm.per_real_n:
+            expanded += [(arm.model_copy(update={"name": f"{arm.name}-{n}"}), {"real_n": n})
+                         for n in settings["real_n"]]
+        elif arm.per_randomizer_off:
+            expanded += [(arm.model_copy(update={"name": f"{arm.name}-{off.replace('_', '-')}"}),
+                          {"randomizers": [r for r in DEFAULT_RANDOMIZERS if r != off]})
+                         for off in DEFAULT_RANDOMIZERS if off not in ESSENTIAL_RANDOMIZERS]
+        else:
+            expanded.append((arm, {}))
+    return expanded
+
+
+def estimate_seconds(plan: list[dict], settings: dict) -> float:
+    """Rough time for the steps still to run, from the profile's measured rates."""
+    rates = settings["estimates"]
+    total = 0.0
+    for step in plan:
+        if step["status"] == "cached":
+            continue
+        params = step["params"]
+        total += {
+            "generate": lambda: params.get("n_images", 0) * rates["generate_s_per_image"],
+            "train": lambda: params.get("iters", 0) * rates["train_s_per_iter"],
+            "predict": lambda: len(SPLITS[TEST_SPLIT]) * rates["predict_s_per_image"],
+            "evaluate": lambda: 2.0,
+        }[step["kind"]]()
+    return total
+
+
+def run_protocol(
+    protocol_name: str,
+    profile_name: str,
+    *,
+    seed: int = 0,
+    kitti_root: str | None = None,
+    runs_dir: Path = REPO_ROOT / "runs",
+    board_dir: Path = REPO_ROOT / "leaderboards",
+    dry_run: bool = False,
+    console: Console | None = None,
+) -> list[dict]:
+    """Run (or plan) every arm; returns the leaderboard entries (or the plan when dry)."""
+    from drbench.detectors.predict import predict
+    from drbench.detectors.train import train
+    from drbench.evaluate.report import evaluate_dirs
+    from drbench.generate.runner import generate
+    from drbench.generate.settings import Settings
+
+    console = console or Console()
+    spec = load_protocol(protocol_name)
+    settings = load_profile(profile_name)
+    root = resolve_kitti_root(kitti_root)
+    runs_dir = Path(runs_dir)
+    steps = StepRunner(runs_dir, EventLog(runs_dir / "events.jsonl"), console, dry_run=dry_run)
+    steps.log.event("protocol_start", protocol_name, profile=profile_name, seed=seed,
+                    dry_run=dry_run)
+    console.rule(f"[bold]drbench {protocol_name}[/] · profile {profile_name} · seed {seed}")
+
+    trained: dict[str, dict] = {}
+    entries = []
+    for arm, variant in expand_arms(spec.arms, settings):
+        if arm.data == "dr":
+            gen_params = {"n_images": settings["n_images"], "seed": seed,
+                          "settings": {"width": settings["width"], "height": settings["height"],
+                                       "samples": settings["samples"],
+                                       **({"randomizers": variant["randomizers"]}
+                                          if "randomizers" in variant else {})}}
+
+            def generate_data(folder: Path, p=gen_params) -> dict:
+                report = generate(folder / "data", p["n_images"], p["seed"], resume=True,
+                                  settings=Settings.from_dict(p["settings"]))
+                if report["failed"]:
+                    raise RuntimeError(f"generation failed for images {sorted(report['failed'])}; "
+                                       f"see {folder / 'data' / 'manifest.json'}")
+                return {"dir": str(folder / "data"), "n_images": report["count"],
+                        "n_labels": report["labels"]}
+
+            data = steps.run("generate", gen_params, generate_data)
+            data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
+            data_param = {"generated": data["key"]}
+            trained_on = f"dr:{settings['n_images']}"
+            if "randomizers" in variant:
+                trained_on += f" ({arm.name})"
+        else:
+            real_n = variant.get("real_n", len(SPLITS["real-train"]))
+            chosen = nested_subset(SPLITS["real-train"], real_n, seed)
+            data_dirs, frames, upstream = [root], {root: chosen}, ()
+            data_param = {"real_frames": chosen}
+            trained_on = f"real:{real_n}"
+
+        init = trained[arm.init] if arm.init else None
+        if init:
+            upstream += (init["key"],)
+            trained_on = f"{trained[arm.init]['trained_on']} then {trained_on}"
+        train_params = {"detector": settings["detector"], "data": data_param,
+                        "iters": settings["finetune_iters"] if init else settings["max_iters"],
+                        "lr": settings["lr"] * arm.lr_scale, "batch_size": settings["batch_size"],
+                        "image_scale": list(settings["image_scale"]), "seed": seed}
+
+        def train_model(folder: Path, p=train_params, dirs=data_dirs, fr=frames, init=init) -> dict:
+            checkpoint = train(p["detector"], dirs, folder, p["iters"],
+                               image_scale=tuple(p["image_scale"]), batch_size=p["batch_size"],
+                               lr=p["lr"], seed=p["seed"], frames=fr,
+                               load_from=Path(init["checkpoint"]) if init else None)
+            return {"checkpoint": str(checkpoint)}
+
+        model = steps.run("train", train_params, train_model, upstream)
+        trained[arm.name] = {**model, "trained_on": trained_on}
+
+        predict_params = {"split": TEST_SPLIT, "image_scale": list(settings["image_scale"])}
+
+        def predict_test(folder: Path, p=predict_params, model=model) -> dict:
+            written = predict(settings["detector"], Path(model["checkpoint"]),
+                              root / "training" / "image_2", folder / "pred",
+                              names=SPLITS[p["split"]], image_scale=tuple(p["image_scale"]))
+            return {"dir": str(folder / "pred"), "n_images": len(written)}
+
+        predicted = steps.run("predict", predict_params, predict_test, (model["key"],))
+        eval_params = {"split": TEST_SPLIT, "bootstrap": settings["bootstrap"], "seed": seed,
+                       "kitti_root": str(root.resolve())}
+
+        def evaluate_predictions(folder: Path, p=eval_params, predicted=predicted) -> dict:
+            return evaluate_dirs(root, Path(predicted["dir"]), split=p["split"], out_dir=folder,
+                                 bootstrap=p["bootstrap"], seed=p["seed"])
+
+        evaluation = steps.run("evaluate", eval_params, evaluate_predictions, (predicted["key"],))
+        if dry_run:
+            continue
+        entry = {
+            "run_id": f"{protocol_name}-{arm.name}-{profile_name}-{evaluation['key'][:8]}",
+            "protocol": protocol_name, "arm": arm.name, "profile": profile_name,
+            "detector": settings["detector"], "trained_on": trained_on, "test_split": TEST_SPLIT,
+            "scores": leaderboard_scores(evaluation),
+            "settings": settings, "seeds": {"run": seed},
+            "steps": {"train": model["key"], "predict": predicted["key"],
+                      "evaluate": evaluation["key"]},
+            "versions": versions(), "hardware": hardware(), "git": git_commit(),
+            "timings_s": {"train": model["seconds"], "predict": predicted["seconds"],
+                          "evaluate": evaluation["seconds"]},
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "schema_version": 1,
+        }
+        path = write_entry(entry, board_dir)
+        steps.log.event("entry_written", str(path))
+        entries.append(entry)
+
+    if dry_run:
+        print_plan(steps.planned, settings, console)
+        return steps.planned
+    print_entries(protocol_name, entries, console)
+    steps.log.event("protocol_stop", protocol_name, entries=[e["run_id"] for e in entries])
+    return entries
+
+
+def leaderboard_scores(evaluation: dict) -> dict:
+    """The leaderboard's view of an evaluation: AP11/AP40 with intervals per IoU and level."""
+    return {
+        iou: {
+            level: {key: result[key] for key in ("ap11", "ap40", "ap11_ci95", "ap40_ci95", "n_gt")}
+            for level, result in levels.items()
+        }
+        for iou, levels in evaluation["results"].items()
+    }
+
+
+def print_plan(plan: list[dict], settings: dict, console: Console) -> None:
+    table = Table(title="plan (dry run)")
+    for column in ("step", "key", "status", "what"):
+        table.add_column(column)
+    for step in plan:
+        params = step["params"]
+        what = {"generate": lambda: f"{params['n_images']} images",
+                "train": lambda: f"{params['iters']} iterations",
+                "predict": lambda: f"{len(SPLITS[TEST_SPLIT])} images",
+                "evaluate": lambda: "KITTI devkit AP"}[step["kind"]]()
+        table.add_row(step["kind"], step["key"], step["status"], what)
+    console.print(table)
+    console.print(f"estimated time for the steps to run: "
+                  f"{estimate_seconds(plan, settings) / 60:.1f} min")
+
+
+def print_entries(protocol_name: str, entries: list[dict], console: Console) -> None:
+    table = Table(title=f"{protocol_name}: AP40 on {TEST_SPLIT} [95% bootstrap interval]")
+    for column in ("arm", "trained on", "@0.5 easy", "@0.5 moderate", "@0.7 easy"):
+        table.add_column(column)
+    for e in entries:
+        s = e["scores"]
+        cells = [f"{r['ap40']:.1f} [{r['ap40_ci95'][0]:.1f}, {r['ap40_ci95'][1]:.1f}]"
+                 for r in (s["0.5"]["easy"], s["0.5"]["moderate"], s["0.7"]["easy"])]
+        table.add_row(e["arm"], e["trained_on"], *cells)
+    console.print(table)
+
+
+def run_all(profile_name: str, **kwargs) -> list[dict]:
+    """``drbench all``: every protocol the profile lists."""
+    entries = []
+    for name in load_profile(profile_name)["protocols"]:
+        entries += run_protocol(name, profile_name, **kwargs)
+    return entries

@@ -1,0 +1,48 @@
+"""Protocol files: validated on load, errors name the file; arms expand from the profile."""
+
+import pytest
+
+from drbench.generate.settings import DEFAULT_RANDOMIZERS
+from drbench.profiles import profile
+from drbench.protocols import load_protocol, protocol, registry
+from drbench.protocols.runner import expand_arms
+
+
+def test_registry_holds_the_paper_protocols():
+    assert {"dr-only", "fine-tune", "ablation"} <= set(registry())
+
+
+def test_fine_tune_expands_one_arm_per_real_n():
+    arms = expand_arms(protocol("fine-tune").arms, {**profile("cpu")})
+    names = [arm.name for arm, _ in arms]
+    assert names == ["dr", "dr-then-real-10", "dr-then-real-25", "dr-then-real-50",
+                     "real-10", "real-25", "real-50"]
+    finetuned = dict((arm.name, (arm, variant)) for arm, variant in arms)["dr-then-real-25"]
+    assert finetuned[0].init == "dr" and finetuned[0].lr_scale == 0.1
+    assert finetuned[1] == {"real_n": 25}
+
+
+def test_ablation_rows_follow_the_randomizer_list():
+    arms = expand_arms(protocol("ablation").arms, profile("cpu"))
+    variants = {arm.name: variant for arm, variant in arms}
+    expected = [r for r in DEFAULT_RANDOMIZERS if r != "cars"]
+    assert len(arms) == 1 + len(expected)
+    for off in expected:
+        kept = variants[f"dr-without-{off.replace('_', '-')}"]["randomizers"]
+        assert off not in kept and len(kept) == len(DEFAULT_RANDOMIZERS) - 1
+
+
+def test_a_bad_protocol_file_is_named(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: real, init: later}\n"
+                   "  - {name: later, data: dr}\n")
+    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*not an earlier arm"):
+        load_protocol(bad)
+    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: vkitti}\n")
+    with pytest.raises(ValueError, match=r"bad\.yaml"):
+        load_protocol(bad)
+
+
+def test_unknown_protocol_is_named():
+    with pytest.raises(KeyError, match="unknown protocol 'nope'"):
+        protocol("nope")
