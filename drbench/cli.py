@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     bd = sub.add_parser("board", help="print the leaderboard", formatter_class=fmt,
                         description="Table of every entry in the leaderboard folder.")
     bd.add_argument("--board-dir", type=Path, default=None)
+    bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
+
+    rg = sub.add_parser("regress", help="compare a fresh result with a stored reference",
+                        description="Fail (exit 1) when a fresh leaderboard entry's AP40 falls "
+                        "below the reference's 95%% interval, or jumps suspiciously above it.",
+                        formatter_class=fmt)
+    rg.add_argument("--baseline", type=Path, required=True, help="reference entry (JSON)")
+    rg.add_argument("--fresh", type=Path, required=True, help="entry from the fresh run (JSON)")
     return parser
 
 
@@ -190,16 +198,32 @@ def dispatch(args: argparse.Namespace) -> int:
         else:
             run_all(args.profile, **options)
     elif args.command == "board":
-        from drbench.leaderboard import read_entries
-        table = Table(title="drbench leaderboard (AP@0.5 / AP@0.7, AP40, real-test)")
+        from drbench.leaderboard import read_entries, render_markdown
+        from drbench.io import write_text_atomic
+        entries = read_entries(args.board_dir or REPO_ROOT / "leaderboards")
+        table = Table(title="drbench leaderboard (AP40 on real-test)")
         for column in ("run", "protocol", "detector", "trained on", "0.5 easy", "0.5 mod", "0.7 easy"):
             table.add_column(column)
-        for e in read_entries(args.board_dir or REPO_ROOT / "leaderboards"):
+        for e in sorted(entries, key=lambda e: -e["scores"]["0.5"]["easy"]["ap40"]):
             s = e["scores"]
             table.add_row(e["run_id"], e["protocol"], e["detector"], e["trained_on"],
                           f"{s['0.5']['easy']['ap40']:.1f}", f"{s['0.5']['moderate']['ap40']:.1f}",
                           f"{s['0.7']['easy']['ap40']:.1f}")
         console.print(table)
+        if args.markdown:
+            console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
+    elif args.command == "regress":
+        import json
+        from drbench.leaderboard import validate
+        from drbench.regress import compare
+        baseline, fresh = (validate(json.loads(p.read_text()), where=str(p))
+                           for p in (args.baseline, args.fresh))
+        findings = compare(fresh, baseline)
+        for finding in findings:
+            console.print(f"[bold red]{finding}[/]")
+        if findings:
+            return 1
+        console.print("[green]no regression: every checked AP is inside the reference interval[/]")
     return 0
 
 

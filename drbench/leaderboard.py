@@ -67,3 +67,23 @@ def read_entries(board_dir: Path) -> list[dict]:
             raise EntryError(f"{path}: not JSON: {exc}") from None
         entries.append(validate(entry, where=str(path)))
     return entries
+
+
+def render_markdown(entries: list[dict]) -> str:
+    """The board as a Markdown table, best AP@0.5 easy first, with 95 % intervals."""
+    def cell(result: dict) -> str:
+        low, high = result["ap40_ci95"]
+        return f"{result['ap40']:.1f} [{low:.1f}, {high:.1f}]"
+
+    ranked = sorted(entries, key=lambda e: -e["scores"]["0.5"]["easy"]["ap40"])
+    lines = [
+        "| rank | run | protocol | profile | detector | trained on | AP40@0.5 easy | "
+        "AP40@0.5 moderate | AP40@0.7 easy |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for rank, e in enumerate(ranked, start=1):
+        s = e["scores"]
+        lines.append(f"| {rank} | {e['run_id']} | {e['protocol']} | {e['profile']} | "
+                     f"{e['detector']} | {e['trained_on']} | {cell(s['0.5']['easy'])} | "
+                     f"{cell(s['0.5']['moderate'])} | {cell(s['0.7']['easy'])} |")
+    return "\n".join(lines) + "\n"

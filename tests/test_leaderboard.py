@@ -60,3 +60,14 @@ def test_a_corrupt_board_file_is_named(tmp_path):
     (tmp_path / "broken.json").write_text(json.dumps({"run_id": "x"}))
     with pytest.raises(EntryError, match="broken.json.*required"):
         read_entries(tmp_path)
+
+
+def test_markdown_ranks_by_ap_at_05_easy(tmp_path):
+    from drbench.leaderboard import render_markdown
+
+    better = copy.deepcopy(ENTRY)
+    better["run_id"] = "dr-only-cpu-better"
+    better["scores"]["0.5"]["easy"]["ap40"] = 40.0
+    table = render_markdown([ENTRY, better]).splitlines()
+    assert table[2].startswith("| 1 | dr-only-cpu-better") and "40.0 [4.0, 12.0]" in table[2]
+    assert table[3].startswith("| 2 | dr-only-smoke-abc123")
