@@ -24,7 +24,7 @@ PROFILES: dict[str, dict] = {
     "cpu": dict(
         n_images=500, width=800, height=242, samples=2,
         detector="faster_rcnn", image_scale=(800, 242), max_iters=1000, batch_size=4, lr=0.02,
-        real_n=[10, 25, 50], finetune_iters=300, bootstrap=1000,
+        real_n=[25, 50], finetune_iters=300, bootstrap=1000,
         protocols=["dr-only", "fine-tune"],
         estimates=dict(generate_s_per_image=1.0, train_s_per_iter=2.0, predict_s_per_image=0.5),
     ),

@@ -13,7 +13,7 @@ def test_registry_holds_the_paper_protocols():
 
 
 def test_fine_tune_expands_one_arm_per_real_n():
-    arms = expand_arms(protocol("fine-tune").arms, {**profile("cpu")})
+    arms = expand_arms(protocol("fine-tune").arms, {**profile("cpu"), "real_n": [10, 25, 50]})
     names = [arm.name for arm, _ in arms]
     assert names == ["dr", "dr-then-real-10", "dr-then-real-25", "dr-then-real-50",
                      "real-10", "real-25", "real-50"]
