@@ -13,6 +13,9 @@ from mmengine.config import Config
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 DETECTORS = {
     "faster_rcnn": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn.py",
+    "faster_rcnn_noaug": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn_noaug.py",
+    "rfcn": CONFIG_DIR / "rfcn_mobilenetv2.py",
+    "ssd": CONFIG_DIR / "ssdlite_mobilenetv2.py",
 }
 
 

@@ -8,7 +8,12 @@ Nothing here edits site-packages or turns torch.load's safety off:
   name)``). Exactly those are allow-listed with ``add_safe_globals``.
 * ``drbench://`` checkpoint URLs (offline ImageNet backbones) are registered
   with mmengine's CheckpointLoader.
-* ``TorchvisionRoIExtractor`` (torchvision's threaded RoIAlign) is registered.
+* mmdet's SSDHead fails at inference (no ``loss_cls``): ``DrbenchSSDHead``
+  (``ssd_head``) fixes it by subclassing, never by editing mmdet.
+* drbench's modules are registered: ``TorchvisionRoIExtractor`` (torchvision's
+  threaded RoIAlign), the paper's augmentations (``transforms``), the
+  stride-16 / fully freezable MobileNetV2 (``backbones``) and R-FCN's
+  position-sensitive RoI head (``rfcn``).
 * mmdet's modules are registered (``register_all_modules``) so configs resolve.
 """
 
@@ -40,3 +45,7 @@ def apply() -> None:
     CheckpointLoader.register_scheme(prefixes=SCHEME, loader=load_drbench_scheme, force=True)
     register_all_modules(init_default_scope=True)
     import drbench.detectors.roi_extractor  # noqa: F401  (registers TorchvisionRoIExtractor)
+    import drbench.detectors.transforms  # noqa: F401  (registers the paper's augmentations)
+    import drbench.detectors.backbones  # noqa: F401  (registers DrbenchMobileNetV2)
+    import drbench.detectors.rfcn  # noqa: F401  (registers PSRoIHead, RFCNBBoxHead)
+    import drbench.detectors.ssd_head  # noqa: F401  (registers DrbenchSSDHead)

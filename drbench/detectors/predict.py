@@ -32,6 +32,17 @@ def list_images(images_dir: Path, names: list[str] | None = None) -> list[Path]:
     return images
 
 
+def load_detector(detector: str | Path, checkpoint: Path,
+                  image_scale: tuple[int, int] | None = None) -> torch.nn.Module:
+    """The trained mmdet model on CPU, in eval mode, with the test pipeline at ``image_scale``."""
+    mmdet_fixes.apply()
+    from mmdet.apis import init_detector
+
+    cfg = load_config(detector, image_scale)
+    cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
+    return init_detector(cfg, str(checkpoint), device="cpu")
+
+
 def predict(
     detector: str | Path,
     checkpoint: Path,
@@ -45,13 +56,10 @@ def predict(
     progress: bool = True,
 ) -> list[Path]:
     """Write one KITTI label file (16 fields, with score) per image into ``out_dir``."""
-    mmdet_fixes.apply()
-    from mmdet.apis import inference_detector, init_detector
+    from mmdet.apis import inference_detector
 
     torch.set_num_threads(threads or os.cpu_count() or 1)
-    cfg = load_config(detector, image_scale)
-    cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
-    model = init_detector(cfg, str(checkpoint), device="cpu")
+    model = load_detector(detector, checkpoint, image_scale)
     class_names = model.dataset_meta["classes"]
     images = list_images(images_dir, names)
     out_dir = Path(out_dir)

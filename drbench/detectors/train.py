@@ -1,15 +1,97 @@
-"""Train an mmdet detector on KITTI-layout folders (synthetic DR data or real frames)."""
+"""Train an mmdet detector on KITTI-layout folders (synthetic DR data or real frames).
+
+The paper's training regimes are options of one function: ImageNet or random
+backbone init, backbone frozen or fine-tuned, starting from an earlier
+checkpoint (fine-tuning: ``load_from`` with a tenth of the lr on
+``drbench.data.splits.nested_subset`` frames, as the fine-tune protocol does),
+and resuming a killed run from the last checkpoint in its work dir.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import torch
+from mmengine.config import Config
 
-from drbench.data.coco import write_coco_for_dirs
+from drbench.data.coco import frame_dirs, list_frame_ids, write_coco_for_dirs
 from drbench.detectors import mmdet_fixes
+from drbench.detectors.backbones import ALL_STAGES
 from drbench.detectors.config import load_config, set_schedule
+from drbench.detectors.transforms import seed_augmentations
+
+INITS = ("imagenet", "random")
+
+
+def write_training_annotations(path: Path, data_dirs: list[Path],
+                               frames: dict[Path, list[str]] | None = None) -> Path:
+    """COCO file for the run; an empty folder or one without a single positive box is an error.
+
+    Malformed label lines raise ``drbench.data.kitti.LabelError`` naming file:line.
+    """
+    limits = {Path(k).resolve(): v for k, v in (frames or {}).items()}
+    for data_dir in map(Path, data_dirs):
+        wanted = limits.get(data_dir.resolve())
+        if not (wanted if wanted is not None else list_frame_ids(data_dir)):
+            raise ValueError(f"{data_dir}: no frames to train on (no label files in "
+                             f"{frame_dirs(data_dir)[1]}, or an empty frame list)")
+    path = write_coco_for_dirs(path, data_dirs, frames=frames)
+    coco = json.loads(path.read_text())
+    if not any(not ann["iscrowd"] for ann in coco["annotations"]):
+        names = ", ".join(c["name"] for c in coco["categories"])
+        raise ValueError(f"{', '.join(map(str, data_dirs))}: no {names} box to learn from "
+                         f"in {len(coco['images'])} frames (only ignored or other classes)")
+    return path
+
+
+def training_config(
+    detector: str | Path,
+    ann_file: Path,
+    work_dir: Path,
+    max_iters: int,
+    *,
+    image_scale: tuple[int, int] | None = None,
+    batch_size: int = 2,
+    lr: float | None = None,
+    seed: int = 0,
+    load_from: Path | None = None,
+    init: str = "imagenet",
+    freeze_backbone: bool = False,
+    resume: bool = False,
+    checkpoint_every: int | None = None,
+) -> Config:
+    """The full mmengine config of a training run (see :func:`train` for the options)."""
+    from mmengine.runner import find_latest_checkpoint
+
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}, got {init!r}")
+    cfg = load_config(detector, image_scale)
+    set_schedule(cfg, max_iters, lr=lr)
+    cfg.work_dir = str(work_dir)
+    cfg.train_dataloader.batch_size = batch_size
+    cfg.train_dataloader.dataset.ann_file = str(ann_file)
+    seed_augmentations(cfg.train_dataloader.dataset.pipeline, seed)
+    cfg.randomness = dict(seed=seed, deterministic=False)
+
+    backbone = cfg.model.backbone
+    if init == "random":  # mmdet's Kaiming init; BN must learn its statistics
+        backbone.update(init_cfg=None, frozen_stages=-1, norm_eval=False)
+    if freeze_backbone:  # the paper's frozen feature extractor: weights and BN statistics fixed
+        backbone.update(frozen_stages=ALL_STAGES, norm_eval=True)
+
+    last = find_latest_checkpoint(str(work_dir)) if resume else None
+    cfg.resume = last is not None
+    cfg.load_from = last or (str(load_from) if load_from else None)
+    if cfg.load_from:  # the checkpoint already holds the backbone
+        backbone.init_cfg = None
+    if checkpoint_every:
+        cfg.default_hooks.checkpoint.interval = checkpoint_every
+    for key in ("test_dataloader", "test_cfg", "test_evaluator"):
+        cfg.pop(key, None)
+    cfg.default_hooks.logger.interval = max(1, min(10, max_iters // 5))
+    return cfg
 
 
 def train(
@@ -25,11 +107,20 @@ def train(
     load_from: Path | None = None,
     frames: dict[Path, list[str]] | None = None,
     threads: int | None = None,
+    init: str = "imagenet",
+    freeze_backbone: bool = False,
+    resume: bool = False,
+    checkpoint_every: int | None = None,
 ) -> Path:
     """Train for ``max_iters`` iterations; returns the final checkpoint path.
 
     ``frames`` optionally limits a data dir to a frame list (e.g. real-train).
-    ``load_from`` starts from an earlier checkpoint (fine-tuning).
+    ``load_from`` starts from an earlier checkpoint (fine-tuning). ``init``:
+    ``imagenet`` (the offline ImageNet MobileNetV2) or ``random``.
+    ``freeze_backbone`` keeps the whole backbone, BN statistics included,
+    fixed. ``resume`` continues from the last checkpoint in ``work_dir`` (a
+    killed run; same ``max_iters``), or starts afresh when there is none;
+    ``checkpoint_every`` saves every K iterations so there is one.
     """
     mmdet_fixes.apply()
     from mmengine.runner import Runner
@@ -37,21 +128,11 @@ def train(
     torch.set_num_threads(threads or os.cpu_count() or 1)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    ann_file = write_coco_for_dirs(work_dir / "train_coco.json", data_dirs, frames=frames)
-
-    cfg = load_config(detector, image_scale)
-    set_schedule(cfg, max_iters, lr=lr)
-    cfg.work_dir = str(work_dir)
-    cfg.train_dataloader.batch_size = batch_size
-    cfg.train_dataloader.dataset.ann_file = str(ann_file)
-    cfg.randomness = dict(seed=seed, deterministic=False)
-    cfg.load_from = str(load_from) if load_from else None
-    if load_from:  # the fine-tuned checkpoint already holds the backbone
-        cfg.model.backbone.init_cfg = None
-    for key in ("test_dataloader", "test_cfg", "test_evaluator"):
-        cfg.pop(key, None)
-    cfg.default_hooks.logger.interval = max(1, min(10, max_iters // 5))
-
+    ann_file = write_training_annotations(work_dir / "train_coco.json", data_dirs, frames)
+    cfg = training_config(detector, ann_file, work_dir, max_iters, image_scale=image_scale,
+                          batch_size=batch_size, lr=lr, seed=seed, load_from=load_from,
+                          init=init, freeze_backbone=freeze_backbone, resume=resume,
+                          checkpoint_every=checkpoint_every)
     runner = Runner.from_cfg(cfg)
     runner.train()
     checkpoint = work_dir / f"iter_{max_iters}.pth"

@@ -12,7 +12,9 @@ env_cfg = dict(
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
     dist_cfg=dict(backend='gloo'))
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# No fixed name: mmengine then names it after the run, so a second run in the
+# same process logs into its own work dir instead of the first run's.
+visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends)
 log_processor = dict(type='LogProcessor', window_size=10, by_epoch=False)
 log_level = 'INFO'
 load_from = None

@@ -11,7 +11,7 @@ model = dict(
         bgr_to_rgb=True,
         pad_size_divisor=32),
     backbone=dict(
-        type='MobileNetV2',
+        type='DrbenchMobileNetV2',  # mmdet's, fully freezable (frozen_stages=8)
         out_indices=(2, 4, 7),
         frozen_stages=1,
         norm_cfg=dict(type='BN', requires_grad=True),

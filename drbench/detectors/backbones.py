@@ -1,0 +1,55 @@
+"""mmdet's MobileNetV2 with the two things drbench's detectors need and it lacks.
+
+* ``output_stride=16``: R-FCN pools position-sensitive maps from one stride-16
+  map (the paper's R-FCN used a dilated ResNet C5). The last stride-2 stage
+  gets stride 1 and every later 3x3 conv dilation 2 (DeepLab's recipe), so
+  ImageNet weights load unchanged and keep their receptive field.
+* ``frozen_stages=8`` freezes everything, the final 1x1 conv (``conv2``)
+  included: mmdet accepts at most 7, which leaves ``conv2`` trainable. The
+  paper's frozen-feature-extractor ablation needs all of it fixed.
+
+Weights and key names are mmdet's MobileNetV2's (``drbench://`` loads into it).
+"""
+
+from __future__ import annotations
+
+import torch.nn as nn
+from mmdet.models.backbones import MobileNetV2
+from mmdet.registry import MODELS
+
+ALL_STAGES = 8  # conv1 + layer1..layer7 + conv2
+
+
+@MODELS.register_module()
+class DrbenchMobileNetV2(MobileNetV2):
+    """MobileNetV2 with an optional stride-16 output and a fully freezable trunk."""
+
+    def __init__(self, output_stride: int = 32, frozen_stages: int = -1, **kwargs) -> None:
+        if output_stride not in (16, 32):
+            raise ValueError(f"output_stride must be 16 or 32, got {output_stride}")
+        if frozen_stages not in range(-1, ALL_STAGES + 1):
+            raise ValueError(f"frozen_stages must be in -1..{ALL_STAGES}, got {frozen_stages}")
+        super().__init__(frozen_stages=min(frozen_stages, 7), **kwargs)
+        self.frozen_stages = frozen_stages
+        self.output_stride = output_stride
+        if output_stride == 16:
+            self._dilate_last_stride()
+        self._freeze_stages()
+
+    def _dilate_last_stride(self) -> None:
+        stride_two = [i for i, (*_, stride) in enumerate(self.arch_settings) if stride == 2][-1]
+        for name in self.layers[stride_two:]:
+            for module in getattr(self, name).modules():
+                if isinstance(module, nn.Conv2d) and module.kernel_size == (3, 3):
+                    if module.stride == (2, 2):
+                        module.stride = (1, 1)
+                    else:
+                        module.dilation, module.padding = (2, 2), (2, 2)
+
+    def _freeze_stages(self) -> None:
+        """Stage 0 is conv1, 1..7 the inverted-residual layers, 8 the final conv2."""
+        stages = [self.conv1] + [getattr(self, name) for name in self.layers]
+        for stage in stages[:self.frozen_stages + 1]:
+            stage.eval()
+            for param in stage.parameters():
+                param.requires_grad = False
