@@ -20,6 +20,10 @@ class Arm(BaseModel):
     data: Literal["dr", "real"]
     init: str | None = None  # an earlier arm whose trained model this one starts from
     lr_scale: float = Field(1.0, gt=0)
+    detector: str | None = None  # overrides the profile's detector (e.g. faster_rcnn_noaug)
+    backbone_init: Literal["imagenet", "random"] = "imagenet"
+    freeze_backbone: bool = False
+    data_fraction: float = Field(1.0, gt=0, le=1)  # share of the profile's DR images
     per_real_n: bool = False  # one arm per N in the profile's real_n
     per_randomizer_off: bool = False  # one arm per randomizer left out
 

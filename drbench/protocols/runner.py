@@ -92,7 +92,8 @@ def run_protocol(
     entries = []
     for arm, variant in expand_arms(spec.arms, settings):
         if arm.data == "dr":
-            gen_params = {"n_images": settings["n_images"], "seed": seed,
+            n_images = max(1, round(settings["n_images"] * arm.data_fraction))
+            gen_params = {"n_images": n_images, "seed": seed,
                           "settings": {"width": settings["width"], "height": settings["height"],
                                        "samples": settings["samples"],
                                        **({"randomizers": variant["randomizers"]}
@@ -110,7 +111,7 @@ def run_protocol(
             data = steps.run("generate", gen_params, generate_data)
             data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
             data_param = {"generated": data["key"]}
-            trained_on = f"dr:{settings['n_images']}"
+            trained_on = f"dr:{n_images}"
             if "randomizers" in variant:
                 trained_on += f" ({arm.name})"
         else:
@@ -124,7 +125,9 @@ def run_protocol(
         if init:
             upstream += (init["key"],)
             trained_on = f"{trained[arm.init]['trained_on']} then {trained_on}"
-        train_params = {"detector": settings["detector"], "data": data_param,
+        detector = arm.detector or settings["detector"]
+        train_params = {"detector": detector, "data": data_param,
+                        "backbone_init": arm.backbone_init, "freeze_backbone": arm.freeze_backbone,
                         "iters": settings["finetune_iters"] if init else settings["max_iters"],
                         "lr": settings["lr"] * arm.lr_scale, "batch_size": settings["batch_size"],
                         "image_scale": list(settings["image_scale"]), "seed": seed}
@@ -133,7 +136,9 @@ def run_protocol(
             checkpoint = train(p["detector"], dirs, folder, p["iters"],
                                image_scale=tuple(p["image_scale"]), batch_size=p["batch_size"],
                                lr=p["lr"], seed=p["seed"], frames=fr,
-                               load_from=Path(init["checkpoint"]) if init else None)
+                               load_from=Path(init["checkpoint"]) if init else None,
+                               init=p["backbone_init"], freeze_backbone=p["freeze_backbone"],
+                               resume=True, checkpoint_every=max(1, p["iters"] // 5))
             return {"checkpoint": str(checkpoint)}
 
         model = steps.run("train", train_params, train_model, upstream)
@@ -141,8 +146,8 @@ def run_protocol(
 
         predict_params = {"split": TEST_SPLIT, "image_scale": list(settings["image_scale"])}
 
-        def predict_test(folder: Path, p=predict_params, model=model) -> dict:
-            written = predict(settings["detector"], Path(model["checkpoint"]),
+        def predict_test(folder: Path, p=predict_params, model=model, detector=detector) -> dict:
+            written = predict(detector, Path(model["checkpoint"]),
                               root / "training" / "image_2", folder / "pred",
                               names=SPLITS[p["split"]], image_scale=tuple(p["image_scale"]))
             return {"dir": str(folder / "pred"), "n_images": len(written)}
@@ -161,7 +166,7 @@ def run_protocol(
         entry = {
             "run_id": f"{protocol_name}-{arm.name}-{profile_name}-{evaluation['key'][:8]}",
             "protocol": protocol_name, "arm": arm.name, "profile": profile_name,
-            "detector": settings["detector"], "trained_on": trained_on, "test_split": TEST_SPLIT,
+            "detector": detector, "trained_on": trained_on, "test_split": TEST_SPLIT,
             "scores": leaderboard_scores(evaluation),
             "settings": settings, "seeds": {"run": seed},
             "steps": {"train": model["key"], "predict": predicted["key"],

@@ -9,7 +9,8 @@ from drbench.protocols.runner import expand_arms
 
 
 def test_registry_holds_the_paper_protocols():
-    assert {"dr-only", "fine-tune", "ablation"} <= set(registry())
+    assert {"dr-only", "fine-tune", "ablation", "freezing", "pretraining", "dataset-size",
+            "detectors"} <= set(registry())
 
 
 def test_fine_tune_expands_one_arm_per_real_n():
@@ -26,7 +27,8 @@ def test_ablation_rows_follow_the_randomizer_list():
     arms = expand_arms(protocol("ablation").arms, profile("cpu"))
     variants = {arm.name: variant for arm, variant in arms}
     expected = [r for r in DEFAULT_RANDOMIZERS if r != "cars"]
-    assert len(arms) == 1 + len(expected)
+    assert len(arms) == 1 + len(expected) + 1  # full, one per randomizer, no augmentation
+    assert arms[-1][0].detector == "faster_rcnn_noaug"
     for off in expected:
         kept = variants[f"dr-without-{off.replace('_', '-')}"]["randomizers"]
         assert off not in kept and len(kept) == len(DEFAULT_RANDOMIZERS) - 1
