@@ -20,6 +20,7 @@ drbench measures how well domain-randomized (DR) synthetic images, rendered
 with Blender, train car detectors for real KITTI images (Tremblay et al. 2018).
 
   generate   render DR images + exact KITTI labels with Blender (bpy)
+  stats      label statistics (fingerprint) of a DR or real KITTI-layout folder
   train      train an mmdet detector on KITTI-layout folders
   predict    run a trained detector over a folder of images -> KITTI predictions
   eval       score KITTI predictions with the KITTI devkit's rules (+ intervals, PR curves)
@@ -48,16 +49,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="render domain-randomized images with exact KITTI labels",
                          description="Render N domain-randomized images with Blender (Cycles, CPU) "
-                         "into OUT/image_2 and OUT/label_2 (KITTI layout) plus OUT/manifest.json. "
-                         "Blender runs in a child process; one seed per image.", formatter_class=fmt)
-    gen.add_argument("--out", type=Path, required=True, help="output folder")
-    gen.add_argument("--n", type=int, required=True, help="number of images")
-    gen.add_argument("--seed", type=int, default=0, help="run seed (per-image seeds derive from it)")
-    gen.add_argument("--width", type=int, default=1242)
-    gen.add_argument("--height", type=int, default=375)
-    gen.add_argument("--samples", type=int, default=1, help="Cycles samples per pixel")
+                         "into OUT/image_2, OUT/label_2 (KITTI layout) and OUT/label_json (side labels) "
+                         "plus OUT/manifest.json. Blender runs in child processes; one seed per image. "
+                         "A --config file (YAML/JSON) describes a whole run: settings, randomizers and "
+                         "their parameters; flags given here override it.", formatter_class=fmt)
+    gen.add_argument("--config", type=Path, default=None, help="run description (YAML or JSON)")
+    gen.add_argument("--out", type=Path, default=None,
+                     help="output folder (default with --config: datasets/<config>-<hash>)")
+    gen.add_argument("--n", type=int, default=None, help="number of images")
+    gen.add_argument("--seed", type=int, default=None, help="run seed (per-image seeds derive from it; default 0)")
+    gen.add_argument("--width", type=int, default=None, help="default 1242")
+    gen.add_argument("--height", type=int, default=None, help="default 375")
+    gen.add_argument("--samples", type=int, default=None, help="Cycles samples per pixel (default 1)")
+    gen.add_argument("--engine", choices=("cycles", "eevee", "auto"), default=None,
+                     help="auto: EEVEE where a hardware GPU context works, else Cycles")
+    gen.add_argument("--randomizer", action="append", default=None, metavar="REF",
+                     help="add a randomizer after the configured ones: a name, pkg.module:Name or "
+                     "path/file.py:Name (repeatable)")
+    gen.add_argument("--ablate", action="append", default=None, metavar="NAME",
+                     help="no_light_variation, no_textures, no_distractors or half_textures (repeatable)")
+    gen.add_argument("--texture-bank", type=int, default=None, help="distinct procedural textures (0 = unbounded)")
+    gen.add_argument("--texture-dir", type=Path, default=None, help="folder of texture images to mix in")
+    gen.add_argument("--background-dir", type=Path, default=None, help="folder of background images to mix in")
+    gen.add_argument("--car-models", type=Path, default=None,
+                     help="folder of .glb/.gltf/.obj/.fbx/.blend car models to mix with procedural cars")
+    gen.add_argument("--car-model-ratio", type=float, default=None, help="share of cars from --car-models")
+    gen.add_argument("--shard", default=None, metavar="I/N", help="render only indices i, i+N, i+2N, ...")
+    gen.add_argument("--workers", type=int, default=None, help="render processes side by side (default 1)")
+    gen.add_argument("--max-failures", type=int, default=None,
+                     help="failed images to skip before stopping (0: stop at the first; default: skip, "
+                     "stop after 3 failures in a row)")
     gen.add_argument("--resume", action="store_true", help="keep finished images, render the rest")
     gen.add_argument("--preview", action="store_true", help="also write OUT/contact_sheet.png")
+
+    st = sub.add_parser("stats", help="label statistics (fingerprint) of a KITTI-layout folder",
+                        description="Cars per image, box heights, truncation, occlusion and the share "
+                        "of car boxes inside each KITTI level, for a DR folder or a real KITTI root. "
+                        "Prints a table, writes stats.json and stats.png.", formatter_class=fmt)
+    st.add_argument("dir", type=Path, help="folder with label_2/ (or training/label_2/)")
+    st.add_argument("--compare", type=Path, nargs="*", default=[], help="more folders as extra columns")
+    st.add_argument("--out", type=Path, default=None, help="where stats.json/png go (default: DIR)")
 
     tr = sub.add_parser("train", help="train a detector (mmdet config) on KITTI-layout folders",
                         description="Train an mmdet detector on one or more folders laid out as "
@@ -72,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--scale", type=_scale, default=None, help="resize to fit WIDTHxHEIGHT")
     tr.add_argument("--load-from", type=Path, default=None, help="start from this checkpoint")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--init", choices=("imagenet", "random"), default="imagenet",
+                    help="backbone initialisation")
+    tr.add_argument("--freeze-backbone", action="store_true",
+                    help="keep the whole backbone (and its BN statistics) fixed")
+    tr.add_argument("--resume", action="store_true",
+                    help="continue from the last checkpoint in --work-dir (same --iters)")
+    tr.add_argument("--checkpoint-every", type=int, default=None, metavar="K",
+                    help="also save a checkpoint every K iterations (for --resume)")
 
     pr = sub.add_parser("predict", help="detect cars in a folder of images, write KITTI predictions",
                         description="Run a trained detector over every image in --images (any "
@@ -160,22 +199,73 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def run_generate(args: argparse.Namespace) -> None:
+    """``drbench generate``: settings from --config (if any), overridden by flags."""
+    import dataclasses
+
+    from drbench.generate.config import default_out_dir, load_config, settings_from_mapping
+    from drbench.generate.runner import generate
+    from drbench.generate.settings import Settings
+
+    settings, run = load_config(args.config) if args.config else (Settings(), {})
+    overrides = {key: value for key, value in (
+        ("width", args.width), ("height", args.height), ("samples", args.samples), ("engine", args.engine),
+        ("texture_bank", args.texture_bank), ("texture_dir", args.texture_dir and str(args.texture_dir.resolve())),
+        ("background_dir", args.background_dir and str(args.background_dir.resolve())),
+        ("car_models_dir", args.car_models and str(args.car_models.resolve())),
+        ("car_model_ratio", args.car_model_ratio)) if value is not None}
+    if args.randomizer:
+        overrides["randomizers"] = list(settings.randomizers) + args.randomizer
+    if args.ablate:
+        overrides["ablations"] = sorted(set(settings.ablations) | set(args.ablate))
+    if overrides:
+        settings = settings_from_mapping({**dataclasses.asdict(settings), **overrides}, "command line")
+    n = args.n if args.n is not None else run.get("n")
+    if n is None:
+        raise ValueError("give the number of images: --n N (or n: in the config file)")
+    seed = args.seed if args.seed is not None else run.get("seed", 0)
+    out = args.out or (Path(run["out"]) if run.get("out") else None)
+    if out is None:
+        if not args.config:
+            raise ValueError("give an output folder: --out DIR")
+        out = default_out_dir(args.config, settings, seed)
+    config = None
+    if args.config:
+        config = {"path": str(args.config.resolve()), "sha256": _sha256(args.config)}
+    console.print(f"data set {settings.digest(seed)} -> {out}")
+    result = generate(out, n, seed, settings=settings, resume=args.resume, shard=args.shard,
+                      workers=args.workers or run.get("workers", 1),
+                      max_failures=args.max_failures if args.max_failures is not None else run.get("max_failures"),
+                      config=config)
+    if args.preview:
+        from drbench.generate.preview import contact_sheet
+        console.print(f"contact sheet: {contact_sheet(out, out / 'contact_sheet.png')}")
+    console.print(result)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def dispatch(args: argparse.Namespace) -> int:
     from drbench.paths import REPO_ROOT, kitti_root
 
     if args.command == "generate":
-        from drbench.generate.runner import generate
-        result = generate(args.out, args.n, args.seed, width=args.width, height=args.height,
-                          samples=args.samples, resume=args.resume)
-        if args.preview:
-            from drbench.generate.preview import contact_sheet
-            console.print(f"contact sheet: {contact_sheet(args.out, args.out / 'contact_sheet.png')}")
-        console.print(result)
+        run_generate(args)
+    elif args.command == "stats":
+        from drbench.generate import stats
+        fingerprints = [stats.fingerprint(args.dir)] + [stats.fingerprint(d) for d in args.compare]
+        console.print(stats.table(fingerprints))
+        json_path, png_path = stats.save(fingerprints[0], args.out or args.dir, compare=fingerprints[1:])
+        console.print(f"fingerprint: {json_path}\nhistograms: {png_path}")
     elif args.command == "train":
         from drbench.detectors.train import train
         checkpoint = train(args.detector, args.data, args.work_dir, args.iters,
                            image_scale=args.scale, batch_size=args.batch_size, lr=args.lr,
-                           seed=args.seed, load_from=args.load_from)
+                           seed=args.seed, load_from=args.load_from, init=args.init,
+                           freeze_backbone=args.freeze_backbone, resume=args.resume,
+                           checkpoint_every=args.checkpoint_every)
         console.print(f"checkpoint: {checkpoint}")
     elif args.command == "predict":
         from drbench.detectors.predict import predict

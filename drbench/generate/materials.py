@@ -108,3 +108,80 @@ def procedural(name: str, rng: np.random.Generator) -> bpy.types.Material:
     tree.links.new(factor, ramp.inputs["Fac"])
     tree.links.new(ramp.outputs["Color"], bsdf.inputs["Base Color"])
     return material
+
+
+def tinted(base: bpy.types.Material | None, name: str, rng: np.random.Generator) -> bpy.types.Material:
+    """A copy of an imported model's material with its colour multiplied by a random colour.
+
+    Keeps the model's own texture detail (dark windows, lamps) while the paint changes.
+    """
+    if base is None or not base.use_nodes or "Principled BSDF" not in base.node_tree.nodes:
+        return solid(name, random_color(rng), roughness=float(rng.uniform(0.1, 0.6)))
+    material = base.copy()
+    material.name = name
+    if "drbench_library" in material:
+        del material["drbench_library"]
+    material.use_fake_user = False
+    tree = material.node_tree
+    bsdf = tree.nodes["Principled BSDF"]
+    color = np.array(random_color(rng)[:3]) ** (1 / 2.2) * 1.6  # brighter than a plain random colour
+    socket = bsdf.inputs["Base Color"]
+    mix = tree.nodes.new("ShaderNodeMix")
+    mix.data_type = "RGBA"
+    mix.blend_type = "MULTIPLY"
+    sockets = {s.identifier: s for s in list(mix.inputs) + list(mix.outputs)}
+    sockets["Factor_Float"].default_value = float(rng.uniform(0.6, 1.0))
+    if socket.is_linked:
+        tree.links.new(socket.links[0].from_socket, sockets["A_Color"])
+    else:
+        sockets["A_Color"].default_value = tuple(socket.default_value)
+    sockets["B_Color"].default_value = (*np.clip(color, 0, 4).tolist(), 1.0)
+    tree.links.new(sockets["Result_Color"], socket)
+    bsdf.inputs["Roughness"].default_value = float(rng.uniform(0.1, 0.7))
+    return material
+
+
+_IMAGES: dict[str, bpy.types.Image] = {}
+MAX_CACHED_IMAGES = 64
+
+
+def _image(path: str) -> bpy.types.Image:
+    """A texture image, loaded once per worker (kept across images, at most MAX_CACHED_IMAGES)."""
+    image = _IMAGES.get(path)
+    if image is not None:
+        try:
+            image.name  # still alive
+            return image
+        except ReferenceError:
+            pass
+    if len(_IMAGES) >= MAX_CACHED_IMAGES:
+        oldest = next(iter(_IMAGES))
+        try:
+            bpy.data.images.remove(_IMAGES.pop(oldest))
+        except ReferenceError:
+            pass
+    image = bpy.data.images.load(path)
+    image["drbench_library"] = True
+    image.use_fake_user = True
+    _IMAGES[path] = image
+    return image
+
+
+def image_texture(name: str, path: str, rng: np.random.Generator) -> bpy.types.Material:
+    """A material showing a user texture image, box-projected in object space at a random scale and angle."""
+    material, bsdf = _new(name)
+    tree = material.node_tree
+    bsdf.inputs["Roughness"].default_value = float(rng.uniform(0.1, 0.95))
+    coords = tree.nodes.new("ShaderNodeTexCoord")
+    mapping = tree.nodes.new("ShaderNodeMapping")
+    mapping.inputs["Scale"].default_value = [float(rng.uniform(0.1, 2.0))] * 3
+    mapping.inputs["Rotation"].default_value = rng.uniform(0, np.pi, 3).tolist()
+    mapping.inputs["Location"].default_value = rng.uniform(-10, 10, 3).tolist()
+    texture = tree.nodes.new("ShaderNodeTexImage")
+    texture.image = _image(path)
+    texture.projection = "BOX"
+    texture.projection_blend = 0.2
+    tree.links.new(coords.outputs["Object"], mapping.inputs["Vector"])
+    tree.links.new(mapping.outputs["Vector"], texture.inputs["Vector"])
+    tree.links.new(texture.outputs["Color"], bsdf.inputs["Base Color"])
+    return material

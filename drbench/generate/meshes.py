@@ -51,17 +51,21 @@ class MeshBuilder:
     ) -> list:
         """Add a closed part; ``bevel`` rounds all its edges. Returns its faces."""
         bm = self.bm
-        before = set(bm.faces)
-        new_verts = [bm.verts.new(tuple(map(float, v))) for v in verts]
+        new_verts = [bm.verts.new(tuple(map(float, v))) for v in np.asarray(verts, float).tolist()]
         part_faces = [bm.faces.new([new_verts[i] for i in face]) for face in faces]
         bmesh.ops.recalc_face_normals(bm, faces=part_faces)
+        created = part_faces
         if bevel > 0:
-            edges = {edge for face in part_faces for edge in face.edges}
-            bmesh.ops.bevel(
-                bm, geom=new_verts + list(edges), offset=bevel, segments=segments,
+            edges = list(dict.fromkeys(edge for face in part_faces for edge in face.edges))
+            result = bmesh.ops.bevel(
+                bm, geom=new_verts + edges, offset=bevel, segments=segments,
                 affect="EDGES", profile=0.5, clamp_overlap=True,
             )
-        created = [face for face in bm.faces if face not in before]
+            # the faces touching the part's vertices (old and new): parts are separate pieces, so
+            # that is exactly the part; not a scan of every face of the mesh (that made building
+            # a car quadratic in its number of parts)
+            touched = [v for v in new_verts if v.is_valid] + list(result["verts"])
+            created = list(dict.fromkeys(face for vert in touched for face in vert.link_faces))
         for face in created:
             face.material_index = material
             face.smooth = smooth

@@ -21,7 +21,8 @@ KITTI_CAMERA_HEIGHT = 1.65  # metres above the road (KITTI setup)
 KITTI_HFOV = math.degrees(2 * math.atan(1242 / 2 / 721.5377))  # ≈ 81.4°, from KITTI's P2
 GROUND_SIZE = 400.0
 
-_DATA = ("objects", "meshes", "materials", "lights", "cameras", "worlds", "node_groups")
+_DATA = ("objects", "meshes", "materials", "lights", "cameras", "worlds", "node_groups", "images")
+LIBRARY = "drbench_library"  # data tagged so (imported car models, user texture images) outlives an image
 
 
 @dataclass
@@ -38,7 +39,9 @@ class SceneContext:
     footprints: list = field(default_factory=list)  # (x, y, radius) circles taken on the ground
     road_yaw: float = math.pi / 2  # direction of the lanes (radians from +x); default straight ahead
     car_materials: dict = field(default_factory=dict)  # shared non-body car materials by slot
-    background: np.ndarray | None = None  # H×W×3 sRGB in [0, 1]; None = plain grey
+    background: object = None  # H×W×3 sRGB in [0, 1], or a function returning one; None = plain grey
+    index: int | None = None  # the image's index in the run
+    run_seed: int = 0  # the run's seed (texture banks are per run)
 
     @property
     def collection(self):
@@ -63,11 +66,22 @@ class SceneContext:
         body = materials.solid(f"paint.{len(self.cars)}", (0.3, 0.3, 0.3, 1.0), roughness=0.3)
         slots = [body] + [self.car_materials[slot] for slot in range(cars.GLASS, cars.TAIL + 1)]
         obj = cars.build_car(shape, slots, self.collection, name=f"car.{len(self.cars)}")
+        obj["drbench_class"] = "Car"
+        obj["drbench_shape"] = f"procedural:{shape.kind}"
+        return self.place_car(obj, x, y, yaw, shape.length, shape.width)
+
+    def place_car(self, obj, x: float, y: float, yaw: float, length: float, width: float) -> bpy.types.Object:
+        """Register a built car object (its origin at its bottom centre, front +x) standing at (x, y).
+
+        Sets its pass index, which labels and the object-index pass rely on. The object
+        may carry ``drbench_class`` (KITTI class, default Car), ``drbench_shape`` and
+        ``drbench_body_slot`` (the material slot the textures randomizer repaints).
+        """
         obj.location = (x, y, 0.0)
         obj.rotation_euler = (0.0, 0.0, yaw)
         obj.pass_index = len(self.cars) + 1
         self.cars.append(obj)
-        self.footprints.extend(footprint(x, y, yaw, shape.length, shape.width))
+        self.footprints.extend(footprint(x, y, yaw, length, width))
         return obj
 
 
@@ -81,9 +95,10 @@ def footprint(x: float, y: float, yaw: float, length: float, width: float) -> li
 
 def _purge() -> None:
     for name in _DATA:
-        collection = getattr(bpy.data, name)
-        if len(collection):
-            bpy.data.batch_remove(list(collection))
+        doomed = [item for item in getattr(bpy.data, name)
+                  if not item.get(LIBRARY) and (name != "images" or item.type == "IMAGE")]
+        if doomed:
+            bpy.data.batch_remove(doomed)
 
 
 def _default_car_materials() -> dict:

@@ -33,3 +33,8 @@ def randomizer_seed(image_seed_: int, name: str) -> int:
 def randomizer_rng(image_seed_: int, name: str) -> np.random.Generator:
     """A fresh generator for randomizer ``name`` within one image."""
     return np.random.default_rng(randomizer_seed(image_seed_, name))
+
+
+def bank_seed(run_seed: int, bank: str, slot: int) -> int:
+    """The seed of item ``slot`` of a run's fixed bank (e.g. its ``texture_bank`` distinct textures)."""
+    return _hash("drbench.bank", int(run_seed), bank, int(slot))

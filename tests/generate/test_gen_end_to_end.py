@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
+from drbench.cli import main
 from drbench.data.kitti import read_labels
 from drbench.generate import Settings, contact_sheet, generate
 from drbench.generate.seeds import image_seed
@@ -45,7 +46,7 @@ def test_importing_the_package_does_not_load_blender():
 def test_run_writes_kitti_layout_and_manifest(small_run):
     out, result = small_run
     assert result["generated"] == 3 and not result["failed"]
-    for folder, suffix in (("image_2", ".png"), ("label_2", ".txt"), ("mask_2", ".png")):
+    for folder, suffix in (("image_2", ".png"), ("label_2", ".txt"), ("mask_2", ".png"), ("label_json", ".json")):
         assert _files(out, folder) == [f"{i:06d}{suffix}" for i in range(3)]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] and manifest["count"] == 3 and manifest["seed"] == 7
@@ -174,13 +175,13 @@ def test_killed_run_resumes_to_a_valid_set(tmp_path):
         else:
             pytest.fail(f"worker {pid} outlived its killed parent")
 
-    done = _files(out, "label_2")
+    done = [name for name in _files(out, "label_2") if not name.startswith(".")]  # no torn temp files
     assert 2 <= len(done) < 5
     result = generate(out, 5, seed=11, settings=Settings(width=160, height=48, max_cars=3), resume=True, progress=False)
     assert result["skipped"] == len(done) and result["generated"] == 5 - len(done)
     assert _files(out, "image_2") == [f"{i:06d}.png" for i in range(5)]  # no temp files either
     assert _files(out, "label_2") == [f"{i:06d}.txt" for i in range(5)]
-    assert sorted(p.name for p in out.iterdir()) == ["image_2", "label_2", "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["image_2", "label_2", "label_json", "manifest.json"]
     for i in range(5):
         assert cv2.imread(str(out / "image_2" / f"{i:06d}.png")).shape == (48, 160, 3)
         read_labels(out / "label_2" / f"{i:06d}.txt")
@@ -190,3 +191,78 @@ def test_contact_sheet(small_run, tmp_path):
     out, _ = small_run
     sheet = cv2.imread(str(contact_sheet(out, tmp_path / "sheet.png", n=16)))
     assert sheet.shape == (round(96 * 480 / 320), 3 * 480, 3)
+
+
+def test_side_labels_match_the_label_lines(small_run):
+    out, _ = small_run
+    for i in range(3):
+        objects = read_labels(out / "label_2" / f"{i:06d}.txt")
+        side = json.loads((out / "label_json" / f"{i:06d}.json").read_text())
+        assert side["index"] == i and side["image_seed"] == image_seed(7, i) and len(side["objects"]) == len(objects)
+        p2 = np.array(side["P2"])
+        for obj, record in zip(objects, side["objects"]):
+            assert record["type"] == obj.type and record["shape"].startswith("procedural:")
+            assert np.allclose(record["box_amodal"], obj.bbox, atol=0.006)
+            left, top, right, bottom = record["box_visible"]
+            assert obj.bbox[0] - 1 <= left <= right <= obj.bbox[2] + 1 and obj.bbox[1] - 1 <= top <= bottom <= obj.bbox[3] + 1
+            assert 0 < record["visible_fraction"] <= 1 and record["occlusion"] == obj.occluded
+            assert record["visible_pixels"] <= record["silhouette_pixels"] + 2
+            # P2, location, rotation_y and dimensions together: the projected 3D box (the mesh's
+            # bounding box) encloses every projected vertex, so it contains the amodal box. KITTI's
+            # box turns about camera y only; the DR camera's pitch (a few degrees) tilts the car's
+            # real up axis, which moves the top corners by a few per cent of the box height.
+            h, w, length = record["dimensions_hwl"]
+            x = length / 2 * np.array([1, 1, -1, -1, 1, 1, -1, -1])
+            y = -h * np.array([0, 0, 0, 0, 1, 1, 1, 1])
+            z = w / 2 * np.array([1, -1, -1, 1, 1, -1, -1, 1])
+            c, s = np.cos(record["rotation_y"]), np.sin(record["rotation_y"])
+            corners = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]) @ np.vstack([x, y, z]) + np.c_[record["location"]]
+            uvw = p2 @ np.vstack([corners, np.ones(8)])
+            u, v = uvw[:2] / uvw[2]
+            box = record["box_amodal_unclipped"]
+            slack = 0.05 * (box[3] - box[1]) + 0.05
+            assert u.min() <= box[0] + slack and u.max() >= box[2] - slack, (u, box)
+            assert v.min() <= box[1] + slack and v.max() >= box[3] - slack, (v, box)
+
+
+def test_shards_and_worker_pool_equal_one_run(small_run, tmp_path):
+    out, _ = small_run
+    shared = tmp_path / "sharded"  # both shards write into one folder
+    first = generate(shared, 3, seed=7, settings=Settings(**SMALL), shard="0/2", workers=2, progress=False)
+    second = generate(shared, 3, seed=7, settings=Settings(**SMALL), shard=(1, 2), progress=False)
+    assert (first["generated"], second["generated"]) == (2, 1)
+    for folder in ("label_2", "image_2", "mask_2", "label_json"):
+        assert _files(shared, folder) == _files(out, folder)
+        for name in _files(out, folder):
+            assert (shared / folder / name).read_bytes() == (out / folder / name).read_bytes(), (folder, name)
+    manifests = sorted(p.name for p in shared.glob("manifest*.json"))
+    assert manifests == ["manifest.shard-0-of-2.json", "manifest.shard-1-of-2.json"]
+    shard = json.loads((shared / manifests[1]).read_text())
+    assert shard["complete"] and shard["shard"] == {"index": 1, "count": 2, "indices": 1}
+    assert shard["dataset"] == json.loads((out / "manifest.json").read_text())["dataset"]
+
+
+def test_stats_command_on_a_generated_set(small_run, tmp_path, capsys):
+    out, result = small_run
+    assert main(["stats", str(out), "--out", str(tmp_path)]) == 0
+    fp = json.loads((tmp_path / "stats.json").read_text())
+    assert fp["images"] == 3 and fp["cars"] == result["labels"]
+    assert fp["shapes"]["procedural"] == result["labels"] and fp["shapes"]["distinct"] <= 4
+    assert 0 <= fp["kitti_levels"]["easy"] <= fp["kitti_levels"]["moderate"] <= fp["kitti_levels"]["hard"] <= 1
+    assert "cars / image" in capsys.readouterr().out and (tmp_path / "stats.png").exists()
+
+
+def test_generate_command_with_a_config_file(tmp_path, capsys):
+    config = tmp_path / "tiny.yaml"
+    config.write_text("n: 2\nseed: 4\nwidth: 96\nheight: 32\nmax_cars: 2\nmax_failures: 0\n"
+                      "ablations: [no_distractors]\nrandomizers: [camera, cars, distractors]\n")
+    code = main(["generate", "--config", str(config), "--out", str(tmp_path / "out"), "--n", "1",
+                 "--randomizer", "lights"])
+    assert code == 0, capsys.readouterr().out
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["count"] == 1 and manifest["seed"] == 4 and manifest["settings"]["width"] == 96
+    assert manifest["config"]["path"] == str(config) and len(manifest["config"]["sha256"]) == 64
+    assert [r["stream"] for r in manifest["randomizers"]] == ["camera", "cars", "lights"]
+    config.write_text("width: 96\nheight: 32\nrandomizers: [{name: cars, params: {lane_share: 2}}]\n")
+    assert main(["generate", "--config", str(config), "--out", str(tmp_path / "bad"), "--n", "1"]) == 2
+    assert "randomizer 'cars': parameter 'lane_share'" in capsys.readouterr().out.replace("\n", "")

@@ -1,0 +1,1 @@
+"""Worked examples of user randomizers (see README_SECTION.md)."""
