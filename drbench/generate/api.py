@@ -100,12 +100,6 @@ class Randomizer(BaseModel):
                     raise ValueError(f"{key} ({low}) must not exceed max_{key[4:]} ({high})")
         return self
 
-    @classmethod
-    def describe(cls) -> dict:
-        """Parameters with type, default and range, for help texts and the README."""
-        schema = cls.model_json_schema()
-        return {"name": cls.name, "doc": inspect.getdoc(cls) or "", "params": schema.get("properties", {})}
-
 
 def randomizer(name: str | None = None) -> Callable[[Callable], type[Randomizer]]:
     """Decorator: a function ``(ctx, rng, *, param: type = default, ...)`` becomes a Randomizer class."""

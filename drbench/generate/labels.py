@@ -166,20 +166,15 @@ def car_geometry(cars, camera, depsgraph, width: int, height: int) -> tuple[Proj
     return project, geometry
 
 
-def car_labels(cars, camera, depsgraph, index: np.ndarray) -> tuple[list[KittiObject], np.ndarray]:
-    """Labels of the visible cars and an instance mask (pixel = 1-based line of its car in the labels).
+def labels_from_geometry(project: Projector, geometry: list[CarGeometry],
+                         index: np.ndarray) -> tuple[list[KittiObject], np.ndarray]:
+    """Labels of the visible cars and an instance mask (pixel = 1-based line of its car).
 
+    The numpy half of labelling (no Blender calls: runs in the worker's writer thread).
     Each object's ``extra`` holds what the label line cannot: the unclipped amodal box, the
     visible box (extent of the car's own pixels in the index pass), pixel counts, the visible
     fraction, and the car's shape (``procedural:sedan``, ``model:kenney/van.glb``).
     """
-    height, width = index.shape
-    return labels_from_geometry(*car_geometry(cars, camera, depsgraph, width, height), index)
-
-
-def labels_from_geometry(project: Projector, geometry: list[CarGeometry],
-                         index: np.ndarray) -> tuple[list[KittiObject], np.ndarray]:
-    """The numpy half of ``car_labels`` (no Blender calls: runs in the worker's writer thread)."""
     height, width = index.shape
     objects: list[KittiObject] = []
     instance = np.zeros((height, width), np.uint8)
