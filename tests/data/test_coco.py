@@ -10,15 +10,6 @@ from PIL import Image
 from drbench.data.coco import frame_dirs, kitti_to_coco, png_size, write_coco, write_coco_for_dirs
 from drbench.data.kitti import KittiObject, read_labels, write_labels
 from drbench.data.splits import SPLITS
-from drbench.paths import DataRootError, kitti_root
-
-
-@pytest.fixture(scope="module")
-def root():
-    try:
-        return kitti_root()
-    except DataRootError as exc:
-        pytest.skip(f"kitti-mini not found: {exc}")
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,6 @@ import pytest
 from drbench.data.kitti import read_labels, write_labels
 from drbench.data.splits import SPLITS, list_frames, split_frames
 from drbench.evaluate import devkit
-from drbench.paths import DataRootError, kitti_root
-
-
-@pytest.fixture(scope="module")
-def root():
-    try:
-        return kitti_root()
-    except DataRootError as exc:
-        pytest.skip(f"kitti-mini not found: {exc}")
 
 
 def test_splits_are_disjoint_and_cover_frames_0_to_100():

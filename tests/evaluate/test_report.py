@@ -10,15 +10,6 @@ import pytest
 from drbench.data.kitti import KittiObject, LabelError, read_labels, write_labels
 from drbench.data.splits import SPLITS
 from drbench.evaluate.report import evaluate_dirs
-from drbench.paths import DataRootError, kitti_root
-
-
-@pytest.fixture(scope="module")
-def root():
-    try:
-        return kitti_root()
-    except DataRootError as exc:
-        pytest.skip(f"kitti-mini not found: {exc}")
 
 
 def write_predictions(root, out, rng, frames=SPLITS["real-test"], noisy=True):
