@@ -17,7 +17,9 @@ OCCLUSION_COLORS = {0: (0, 255, 0), 1: (0, 255, 255), 2: (0, 128, 255), 3: (0, 0
 
 def contact_sheet(out_dir: str | os.PathLike, path: str | os.PathLike, n: int = 16,
                   columns: int = 4, tile_width: int = 480) -> Path:
-    """Grid of up to ``n`` images from ``out_dir`` (KITTI layout) with boxes coloured by occlusion level."""
+    """Grid of up to ``n`` images from ``out_dir`` (KITTI layout) with boxes coloured by occlusion level.
+
+    Encoded as ``path``'s suffix says (``.png``, ``.jpg``)."""
     out_dir = Path(out_dir)
     images = sorted((out_dir / "image_2").glob("*.png"))[:n]
     if not images:
@@ -39,4 +41,5 @@ def contact_sheet(out_dir: str | os.PathLike, path: str | os.PathLike, n: int = 
     for number, tile in enumerate(tiles):
         row, column = divmod(number, columns)
         sheet[row * height:row * height + tile.shape[0], column * tile_width:(column + 1) * tile_width] = tile
-    return write_bytes_atomic(path, cv2.imencode(".png", sheet)[1].tobytes())
+    encoded = cv2.imencode(Path(path).suffix.lower() or ".png", sheet)[1]  # PNG, or JPEG for thumbnails
+    return write_bytes_atomic(path, encoded.tobytes())

@@ -42,11 +42,20 @@ def _summary(values: list[float]) -> dict:
             "p10": float(np.percentile(array, 10)), "p90": float(np.percentile(array, 90))}
 
 
-def fingerprint(folder: str | os.PathLike) -> dict:
-    """Label statistics of a KITTI-layout folder (``DIR/label_2`` or ``DIR/training/label_2``)."""
+def fingerprint(folder: str | os.PathLike, frames: list[str] | None = None) -> dict:
+    """Label statistics of a KITTI-layout folder (``DIR/label_2`` or ``DIR/training/label_2``).
+
+    ``frames`` limits it to those frame names (a real-data arm's training subset).
+    """
     folder = Path(folder)
     _image_dir, label_dir = frame_dirs(folder)
-    label_files = sorted(label_dir.glob("*.txt"))
+    if frames is None:
+        label_files = sorted(label_dir.glob("*.txt"))
+    else:
+        label_files = [label_dir / f"{name}.txt" for name in sorted(frames)]
+        missing = [path.name for path in label_files if not path.is_file()]
+        if missing:
+            raise FileNotFoundError(f"{label_dir} lacks label files for frames {missing[:5]}")
     if not label_files:
         raise FileNotFoundError(f"no label files in {label_dir}")
     classes: collections.Counter = collections.Counter()
@@ -68,7 +77,7 @@ def fingerprint(folder: str | os.PathLike) -> dict:
     shapes: collections.Counter = collections.Counter()
     visible_fractions = []
     side_dir = label_dir.parent / "label_json"
-    for path in sorted(side_dir.glob("*.json")) if side_dir.is_dir() else []:
+    for path in (p for p in (side_dir / f"{f.stem}.json" for f in label_files) if p.is_file()):
         record = json.loads(path.read_text(encoding="utf-8"))
         for obj in record.get("objects", []):
             shapes[obj.get("shape", "?")] += 1

@@ -30,3 +30,15 @@ def test_fingerprint_of_kitti_mini_matches_its_known_counts(tmp_path, capsys):
 def test_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["stats", str(tmp_path / "nope")]) == 2
     assert "label_2" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not (KITTI_MINI / "training" / "label_2").is_dir(), reason="no kitti-mini")
+def test_fingerprint_of_a_frame_subset_counts_only_those_frames():
+    from drbench.data.splits import SPLITS
+
+    train, test = (stats.fingerprint(KITTI_MINI, frames=SPLITS[s]) for s in ("real-train", "real-test"))
+    assert (train["images"], test["images"]) == (50, 51)
+    assert train["cars"] + test["cars"] == 303 and 0 < train["cars"] < 303
+    assert train["kitti_level_counts"]["easy"] + test["kitti_level_counts"]["easy"] == 79
+    with pytest.raises(FileNotFoundError, match="999999"):
+        stats.fingerprint(KITTI_MINI, frames=["999999"])
