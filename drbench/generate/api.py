@@ -47,7 +47,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 ENTRY_POINT_GROUP = "drbench.randomizers"
 
-# Built-in axes, in their default order, as lazy references (the module imports Blender).
+# Built-in axes as lazy references (the module imports Blender): the paper's, in their default
+# order (settings.DEFAULT_RANDOMIZERS), then drbench's additions, which a run adds by name.
 BUILTINS: dict[str, str] = {
     "camera": "drbench.generate.randomizers:Camera",
     "cars": "drbench.generate.randomizers:Cars",
@@ -56,6 +57,8 @@ BUILTINS: dict[str, str] = {
     "textures": "drbench.generate.randomizers:Textures",
     "lights": "drbench.generate.randomizers:Lights",
     "background": "drbench.generate.randomizers:Background",
+    "road_scene": "drbench.generate.randomizers:RoadScene",
+    "sensor": "drbench.generate.randomizers:Sensor",
 }
 
 

@@ -15,7 +15,7 @@ import bpy
 import cv2
 
 from drbench.data.kitti import write_labels
-from drbench.generate import background, labels, randomizers, render, scene
+from drbench.generate import background, labels, randomizers, render, scene, sensor
 from drbench.generate.api import RandomizerError
 from drbench.generate.settings import Settings
 from drbench.io import write_bytes_atomic
@@ -72,7 +72,7 @@ def render_job(job: dict, progress=None, writer=None) -> dict:
 
     if progress:
         progress("write")
-    write = functools.partial(_write, job, rgba, index, geometry, ctx.background, side)
+    write = functools.partial(_write, job, rgba, index, geometry, ctx.background, side, tuple(ctx.image_effects))
     answer = {"index": job["index"], "ok": True,
               "timings": {"build": built - start, "render": rendered - built, "label": labelled - rendered}}
     if writer is None:
@@ -84,7 +84,7 @@ def render_job(job: dict, progress=None, writer=None) -> dict:
     return answer
 
 
-def _write(job: dict, rgba, index, geometry, backdrop, side) -> dict:
+def _write(job: dict, rgba, index, geometry, backdrop, side, effects=()) -> dict:
     """Label, composite and write one image's files, label file last; no Blender calls (runs in a
     thread while the next image is built). Returns {"seconds", "labels"}."""
     start = time.perf_counter()
@@ -95,6 +95,12 @@ def _write(job: dict, rgba, index, geometry, backdrop, side) -> dict:
         if problem:
             raise RandomizerError("background", job["index"], f"left an invalid value: {problem}")
     image = background.composite(rgba, backdrop)
+    for effect in effects:  # e.g. the sensor randomizer's; pure numpy, labels unaffected
+        result = effect(image)
+        problem = sensor.check_effect_output(result, image.shape)
+        if problem:
+            raise RandomizerError("image effects", job["index"], problem)
+        image = result
     write_bytes_atomic(job["image"], cv2.imencode(".png", image[..., ::-1])[1].tobytes())
     if job.get("mask"):
         write_bytes_atomic(job["mask"], cv2.imencode(".png", instance)[1].tobytes())

@@ -23,12 +23,13 @@ from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Vector
 
 from drbench.generate import background as backgrounds
-from drbench.generate import car_library, imported, materials, props
+from drbench.generate import car_library, imported, materials, props, road
 from drbench.generate import cars as car_models
 from drbench.generate.api import BUILTINS, Randomizer, RandomizerError, Range, instantiate, resolve
 from drbench.generate.meshes import extent
 from drbench.generate.scene import SceneContext, footprint, set_camera
 from drbench.generate.seeds import bank_seed, randomizer_rng
+from drbench.generate.sensor import SensorEffects
 
 Depth = Annotated[float, Range(0.5, 1000.0)]
 Share = Annotated[float, Range(0.0, 1.0)]
@@ -94,6 +95,7 @@ class Cars(Randomizer):
         ctx.road_yaw = math.pi / 2 + math.radians(rng.uniform(-15, 15))
         lane_width = rng.uniform(2.8, 3.8)
         lanes = (np.arange(int(rng.integers(2, 6))) - rng.uniform(0.5, 3.0)) * lane_width
+        ctx.lanes, ctx.lane_width = tuple(float(v) for v in lanes), float(lane_width)
         for _ in range(int(rng.integers(low, high + 1))):
             model = models[int(rng.integers(len(models)))] if models and rng.random() < ratio else None
             if model is None:
@@ -269,6 +271,69 @@ class Background(Randomizer):
                                                rng, height, width)
         else:
             ctx.background = functools.partial(backgrounds.procedural, rng, height, width)
+
+
+class RoadScene(Randomizer):
+    """Structured placement (Prakash et al. 2019, Structured Domain Randomization): a street
+    around the lanes the cars stand on — asphalt, dashed and edge lines, kerbed sidewalks and
+    rows of building façades — so cars appear in road context, not floating in clutter. Add it
+    after ``cars`` (it reads their lanes; without them it draws its own)."""
+
+    min_shoulder: Annotated[float, Range(0.0, 5.0)] = 0.3
+    max_shoulder: Annotated[float, Range(0.0, 5.0)] = 1.5
+    min_sidewalk: Annotated[float, Range(0.5, 10.0)] = 1.5
+    max_sidewalk: Annotated[float, Range(0.5, 10.0)] = 4.0
+    min_building_height: Annotated[float, Range(1.0, 100.0)] = 3.0
+    max_building_height: Annotated[float, Range(1.0, 100.0)] = 25.0
+    building_gap_share: Share = 0.25
+    facade_colours: Annotated[int, Range(1, 16)] = 4
+
+    def sample(self, ctx: SceneContext, rng: np.random.Generator) -> None:
+        if not ctx.lanes:
+            ctx.lane_width = float(rng.uniform(2.8, 3.8))
+            ctx.lanes = tuple(float(v) for v in (np.arange(int(rng.integers(2, 6))) - rng.uniform(0.5, 3.0))
+                              * ctx.lane_width)
+        shoulder = rng.uniform(self.min_shoulder, self.max_shoulder)
+        sidewalk = rng.uniform(self.min_sidewalk, self.max_sidewalk)
+        road.build_road(ctx, rng, "road", shoulder=shoulder, dash=rng.uniform(2.0, 4.0),
+                        gap=rng.uniform(4.0, 10.0), sidewalk=sidewalk)
+        road.build_facades(ctx, rng, "facades", setback=shoulder + sidewalk + 0.5,
+                           min_height=self.min_building_height, max_height=self.max_building_height,
+                           gap_share=self.building_gap_share, palette=self.facade_colours)
+
+
+class Sensor(Randomizer):
+    """A random dash-camera sensor: exposure and white balance errors, vignetting, lens blur,
+    chromatic aberration, read noise (applied to the finished image, see sensor.py) and, for a
+    share ``dof_share`` of images, Cycles depth of field focused on a random car."""
+
+    max_exposure_stops: Annotated[float, Range(0.0, 4.0)] = 0.8
+    max_white_balance: Annotated[float, Range(0.0, 0.5)] = 0.12
+    max_vignetting: Annotated[float, Range(0.0, 1.0)] = 0.5
+    max_blur_px: Annotated[float, Range(0.0, 5.0)] = 1.2
+    aberration_share: Share = 0.3
+    max_noise: Annotated[float, Range(0.0, 30.0)] = 6.0
+    dof_share: Share = 0.2
+    min_fstop: Annotated[float, Range(0.5, 64.0)] = 2.0
+
+    def sample(self, ctx: SceneContext, rng: np.random.Generator) -> None:
+        effects = SensorEffects(
+            exposure_gain=float(2.0 ** rng.uniform(-self.max_exposure_stops, self.max_exposure_stops)),
+            white_balance=tuple(float(g) for g in 1.0 + rng.uniform(-self.max_white_balance,
+                                                                     self.max_white_balance, 3)),
+            vignetting=float(rng.uniform(0, self.max_vignetting)),
+            blur_sigma=float(rng.uniform(0, self.max_blur_px)),
+            aberration_px=int(rng.random() < self.aberration_share),
+            noise_sigma=float(rng.uniform(0, self.max_noise)),
+            noise_seed=int(rng.integers(2**63)),
+        )
+        ctx.image_effects.append(effects.apply)
+        if ctx.cars and rng.random() < self.dof_share:
+            dof = ctx.camera.data.dof
+            dof.use_dof = True
+            target = ctx.cars[int(rng.integers(len(ctx.cars)))].location
+            dof.focus_distance = max(0.5, float((target - ctx.camera.location).length))
+            dof.aperture_fstop = float(self.min_fstop * 2.0 ** rng.uniform(0, 3))
 
 
 REGISTRY: dict[str, type[Randomizer]] = {name: resolve(name) for name in BUILTINS}

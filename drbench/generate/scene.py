@@ -38,8 +38,11 @@ class SceneContext:
     props: list = field(default_factory=list)  # distractors and hard negatives
     footprints: list = field(default_factory=list)  # (x, y, radius) circles taken on the ground
     road_yaw: float = math.pi / 2  # direction of the lanes (radians from +x); default straight ahead
+    lanes: tuple = ()  # lane centre offsets (metres, + to the right of the road direction), set by cars
+    lane_width: float = 3.5
     car_materials: dict = field(default_factory=dict)  # shared non-body car materials by slot
     background: object = None  # H×W×3 sRGB in [0, 1], or a function returning one; None = plain grey
+    image_effects: list = field(default_factory=list)  # uint8 H×W×3 -> same, pure numpy, run by the writer
     index: int | None = None  # the image's index in the run
     run_seed: int = 0  # the run's seed (texture banks are per run)
 
