@@ -15,7 +15,7 @@ import bpy
 import cv2
 
 from drbench.data.kitti import write_labels
-from drbench.generate import background, labels, randomizers, render, scene, sensor
+from drbench.generate import audit, background, labels, randomizers, render, scene, sensor
 from drbench.generate.api import RandomizerError
 from drbench.generate.settings import Settings
 from drbench.io import write_bytes_atomic
@@ -48,6 +48,7 @@ def render_job(job: dict, progress=None, writer=None) -> dict:
     if threads:
         ctx.scene.render.threads_mode, ctx.scene.render.threads = "FIXED", threads
     randomizers.apply(ctx, job["seed"], job["index"], progress)
+    audit.record_blender_images()
     built = time.perf_counter()
 
     if progress:

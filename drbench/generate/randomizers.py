@@ -378,6 +378,11 @@ def invalid_values(ctx: SceneContext) -> str | None:
                 return f"light {obj.name!r} has invalid power {light.energy} (must be finite and >= 0)"
             if not _finite(light.color) or min(light.color) < 0:
                 return f"light {obj.name!r} has invalid colour {tuple(light.color)}"
+    render = ctx.scene.render
+    fixed = {"width": render.resolution_x, "height": render.resolution_y, "samples": ctx.scene.cycles.samples}
+    for key, value in fixed.items():  # the profile's render budget, not a randomizer's to change
+        if value != getattr(ctx.settings, key):
+            return f"render setting {key} changed from {getattr(ctx.settings, key)} to {value}"
     angle = ctx.camera.data.angle_x
     if not math.isfinite(angle) or not 0 < angle < math.pi:
         return f"camera field of view {angle} rad is not in (0, pi)"

@@ -59,7 +59,10 @@ def main() -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    from drbench.generate import audit
     from drbench.generate.api import ConfigError, RandomizerError
+
+    audit.install()
     from drbench.generate.pipeline import render_job, validate  # imports Blender: only after fd 1 is redirected
 
     def progress(stage: str) -> None:
