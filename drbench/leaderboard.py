@@ -4,6 +4,10 @@ Like an MLPerf submission checker, ``validate`` rejects an entry that lacks
 scores, intervals, settings, seeds or provenance, so a broken run can never
 land a half-filled result on the board. Each entry carries a SHA-256 of its
 own content; a hand-edited (or torn) file no longer matches and is rejected.
+
+Schema version 2 adds the training data (its config hash and label
+fingerprint), the devkit's PR curve points and a contact-sheet thumbnail;
+sealed version-1 entries stay valid.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import jsonschema
 from drbench.io import write_json_atomic
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "leaderboard_entry.schema.json"
+SCHEMA_VERSION = 2  # what new entries are written as
 HASH_KEY = "content_sha256"
+CURVE_TOLERANCE = 0.01  # AP points: the stored curves must reproduce the stored AP40
 
 
 class EntryError(ValueError):
@@ -43,6 +49,13 @@ def validate(entry: dict, where: str = "<entry>") -> dict:
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "<root>"
         raise EntryError(f"{where}: invalid leaderboard entry at {path}: {exc.message}") from None
+    for iou, levels in entry.get("pr_curves", {}).items():
+        for level, points in levels.items():
+            from_curve = 100.0 * sum(precision for _recall, precision in points[1:]) / (len(points) - 1)
+            stored = entry["scores"].get(iou, {}).get(level, {}).get("ap40")
+            if stored is None or abs(from_curve - stored) > CURVE_TOLERANCE:
+                raise EntryError(f"{where}: pr_curves/{iou}/{level} gives AP40 {from_curve:.2f} but "
+                                 f"scores/{iou}/{level} holds {stored}: curves and scores disagree")
     if HASH_KEY in entry and entry[HASH_KEY] != content_hash(entry):
         raise EntryError(f"{where}: {HASH_KEY} does not match the content: the entry was edited "
                          "by hand or corrupted; re-run its protocol to regenerate it")
@@ -67,6 +80,39 @@ def read_entries(board_dir: Path) -> list[dict]:
             raise EntryError(f"{path}: not JSON: {exc}") from None
         entries.append(validate(entry, where=str(path)))
     return entries
+
+
+def pr_curves(evaluation: dict) -> dict:
+    """The leaderboard's view of the devkit's curves: [recall, precision] at its 41 sample points."""
+    return {
+        iou: {level: [[k / (len(result["precision"]) - 1), round(precision, 6)]
+                      for k, precision in enumerate(result["precision"])]
+              for level, result in levels.items()}
+        for iou, levels in evaluation["results"].items()
+    }
+
+
+def dataset_record(kind: str, config_hash: str, folder: Path, frames: list[str] | None = None,
+                   **extra) -> dict:
+    """What an arm trained on: its config hash and the label fingerprint of exactly those frames."""
+    from drbench.generate.stats import fingerprint
+
+    stats = fingerprint(folder, frames=frames)
+    stats.pop("dir")  # a local path, meaningless on another machine
+    return {"kind": kind, "config_hash": config_hash, "n_images": stats["images"], **extra,
+            **({"frames": sorted(frames)} if frames is not None else {}), "fingerprint": stats}
+
+
+def save_thumbnail(data_dir: Path, board_dir: Path, name: str) -> str:
+    """A small JPEG contact sheet of DR training data under ``board_dir/thumbs``; its relative path.
+
+    Only for generated data: real KITTI frames may not be redistributed on the board.
+    """
+    from drbench.generate.preview import contact_sheet
+
+    relative = f"thumbs/{name}.jpg"
+    contact_sheet(data_dir, Path(board_dir) / relative, n=6, columns=3, tile_width=200)
+    return relative
 
 
 def render_markdown(entries: list[dict]) -> str:
