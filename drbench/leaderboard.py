@@ -48,7 +48,9 @@ def validate(entry: dict, where: str = "<entry>") -> dict:
         jsonschema.validate(entry, schema())
     except jsonschema.ValidationError as exc:
         path = "/".join(str(p) for p in exc.absolute_path) or "<root>"
-        raise EntryError(f"{where}: invalid leaderboard entry at {path}: {exc.message}") from None
+        # an anyOf failure would print the whole entry: name what each alternative lacks instead
+        message = " or ".join(sorted({e.message for e in exc.context})) if exc.context else exc.message
+        raise EntryError(f"{where}: invalid leaderboard entry at {path}: {message}") from None
     for iou, levels in entry.get("pr_curves", {}).items():
         for level, points in levels.items():
             from_curve = 100.0 * sum(precision for _recall, precision in points[1:]) / (len(points) - 1)
