@@ -88,8 +88,8 @@ def check_config(config: dict, where: str) -> list[Finding]:
 
 def forbidden_roots(kitti_root: str | None) -> list[Path]:
     """Folders of real images a randomizer must not read."""
-    roots = {resolve_kitti_root(kitti_root).resolve(), (REPO_ROOT.parent / "shared" / "data").resolve()}
-    return sorted(roots)
+    roots = sorted({resolve_kitti_root(kitti_root).resolve(), (REPO_ROOT.parent / "shared" / "data").resolve()})
+    return [r for r in roots if not any(r != other and r.is_relative_to(other) for other in roots)]
 
 
 def sample_in_isolation(entry: dict, settings: dict, kitti_root: str | None, scratch: Path) -> list[Finding]:
