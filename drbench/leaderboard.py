@@ -72,10 +72,15 @@ def write_entry(entry: dict, board_dir: Path) -> Path:
     return write_json_atomic(Path(board_dir) / f"{entry['run_id']}.json", entry)
 
 
+REFERENCE_PREFIX = "baseline-"  # baseline-<profile>.json: regression references, not board entries
+
+
 def read_entries(board_dir: Path) -> list[dict]:
-    """Every valid entry; an invalid file raises EntryError naming it."""
+    """Every valid entry (references excluded); an invalid file raises EntryError naming it."""
     entries = []
     for path in sorted(Path(board_dir).glob("*.json")):
+        if path.name.startswith(REFERENCE_PREFIX):
+            continue
         try:
             entry = json.loads(path.read_text())
         except json.JSONDecodeError as exc:

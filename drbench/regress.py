@@ -9,6 +9,7 @@ method). Either fails the nightly job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 CHECKED = (("0.5", "easy"), ("0.5", "moderate"), ("0.7", "easy"), ("0.7", "moderate"))
 
@@ -43,3 +44,16 @@ def compare(fresh: dict, reference: dict) -> list[Finding]:
             findings.append(Finding(iou, level, "suspicious gain", new["ap40"], ref["ap40"],
                                     (low, high)))
     return findings
+
+
+def latest_matching(board_dir: Path, reference: dict) -> dict:
+    """The newest board entry of the reference's protocol, arm, profile and detector."""
+    from drbench.leaderboard import read_entries
+
+    key = ("protocol", "arm", "profile", "detector")
+    matching = [e for e in read_entries(board_dir)
+                if all(e.get(k) == reference.get(k) for k in key) and "aggregate" not in e]
+    if not matching:
+        wanted = ", ".join(f"{k}={reference.get(k)}" for k in key)
+        raise FileNotFoundError(f"{board_dir}: no entry with {wanted} to compare with the reference")
+    return max(matching, key=lambda e: e["created"])

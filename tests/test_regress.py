@@ -40,3 +40,22 @@ def test_different_protocols_are_not_compared():
     other["profile"] = "smoke"
     with pytest.raises(ValueError, match="profile"):
         compare(other, _entry(28, 20, 36))
+
+
+def test_regress_finds_the_newest_fresh_entry_and_references_stay_off_the_board(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from drbench.cli import main
+    from drbench.leaderboard import read_entries
+
+    board = Path(__file__).resolve().parents[1] / "leaderboards"
+    shutil.copy(board / "dr-only-dr-cpu-733101ea.json", tmp_path)
+    shutil.copy(board / "baseline-cpu.json", tmp_path)
+    assert [e["run_id"] for e in read_entries(tmp_path)] == ["dr-only-dr-cpu-733101ea"]
+    assert main(["regress", "--baseline", str(tmp_path / "baseline-cpu.json"), "--board-dir", str(tmp_path)]) == 0
+    smoke = tmp_path / "smoke"
+    smoke.mkdir()
+    shutil.copy(board / "dr-only-dr-smoke-309eddac.json", smoke)
+    # the smoke entry is not a cpu run: nothing to compare with is an error, not a pass
+    assert main(["regress", "--baseline", str(tmp_path / "baseline-cpu.json"), "--board-dir", str(smoke)]) == 2
