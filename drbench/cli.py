@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--profile", default="smoke", help="tiny, smoke (minutes) or cpu (hours)")
         command.add_argument("--seed", type=int, default=0)
         command.add_argument("--kitti-root", default=None)
+        command.add_argument("--vkitti-root", default=None,
+                             help="Virtual KITTI 1.3.1 or 2.x folder (default $DRBENCH_VKITTI_ROOT); "
+                             "without it a protocol's vkitti arm is reported absent")
         command.add_argument("--runs-dir", type=Path, default=None,
                              help="step cache (default ./runs)")
         command.add_argument("--board-dir", type=Path, default=None,
@@ -279,7 +282,7 @@ def dispatch(args: argparse.Namespace) -> int:
         print_scores(evaluation)
     elif args.command in ("run", "all"):
         from drbench.protocols.runner import run_all, run_protocol
-        options = dict(seed=args.seed, kitti_root=args.kitti_root,
+        options = dict(seed=args.seed, kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
                        runs_dir=args.runs_dir or REPO_ROOT / "runs",
                        board_dir=args.board_dir or REPO_ROOT / "leaderboards",
                        dry_run=args.dry_run, console=console)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KITTI_ENV = "DRBENCH_KITTI_ROOT"
+VKITTI_ENV = "DRBENCH_VKITTI_ROOT"
 SHARED_DEFAULT = REPO_ROOT.parent / "shared"
 
 KITTI_HOWTO = (
@@ -14,6 +15,15 @@ KITTI_HOWTO = (
     "data_object_label_2.zip from https://www.cvlibs.net/datasets/kitti/eval_object.php), "
     "unzip both into one folder so that <root>/training/image_2 and <root>/training/label_2 "
     f"exist, then pass --kitti-root <root> or set {KITTI_ENV}=<root>."
+)
+
+VKITTI_HOWTO = (
+    "Download Virtual KITTI 1.3.1 (vkitti_1.3.1_rgb.tar and vkitti_1.3.1_motgt.tar.gz from "
+    "https://download.europe.naverlabs.com/virtual-kitti-1.3.1/) or 2.x (vkitti_2.0.3_rgb.tar and "
+    "vkitti_2.0.3_textgt.tar.gz from https://download.europe.naverlabs.com/virtual_kitti_2.0.3/; see "
+    "https://europe.naverlabs.com/research/computer-vision/proxy-virtual-worlds-vkitti-2/), "
+    "unpack both archives of one version into one folder, then pass "
+    f"--vkitti-root <folder> or set {VKITTI_ENV}=<folder>."
 )
 
 
@@ -33,6 +43,22 @@ def kitti_root(explicit: str | os.PathLike | None = None) -> Path:
         raise DataRootError(
             f"KITTI root {candidate} (from {origin}) has no training/label_2 folder. {KITTI_HOWTO}"
         )
+    return candidate
+
+
+def vkitti_root(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The Virtual KITTI folder from the flag, then $DRBENCH_VKITTI_ROOT; None when neither is set.
+
+    It is optional: protocols report a Virtual KITTI arm as absent without it.
+    """
+    if explicit:
+        candidate, origin = Path(explicit), "--vkitti-root"
+    elif os.environ.get(VKITTI_ENV):
+        candidate, origin = Path(os.environ[VKITTI_ENV]), f"${VKITTI_ENV}"
+    else:
+        return None
+    if not candidate.is_dir():
+        raise DataRootError(f"Virtual KITTI root {candidate} (from {origin}) does not exist. {VKITTI_HOWTO}")
     return candidate
 
 

@@ -17,7 +17,7 @@ class Arm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z0-9-]+$")
-    data: Literal["dr", "real"]
+    data: Literal["dr", "real", "vkitti"]  # vkitti: Virtual KITTI, converted (drbench.data.vkitti)
     init: str | None = None  # an earlier arm whose trained model this one starts from
     lr_scale: float = Field(1.0, gt=0)
     detector: str | None = None  # overrides the profile's detector (e.g. faster_rcnn_noaug)

@@ -15,7 +15,7 @@ from rich.table import Table
 from drbench.data.splits import SPLITS, nested_subset
 from drbench.events import EventLog
 from drbench.leaderboard import write_entry
-from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root
+from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root, vkitti_root as resolve_vkitti_root
 from drbench.profiles import profile as load_profile
 from drbench.protocols import Arm, protocol as load_protocol
 from drbench.provenance import git_commit, hardware, versions
@@ -23,6 +23,8 @@ from drbench.steps import StepRunner
 
 TEST_SPLIT = "real-test"
 ESSENTIAL_RANDOMIZERS = ("cars",)  # without it there is nothing to detect
+VKITTI_ABSENT = "vkitti: absent (give --vkitti-root)"
+CONVERT_S_PER_IMAGE = 0.15  # Virtual KITTI 2 JPEG -> PNG at 1242x375 on 2 loaded cores (1.3.1 PNGs: links)
 
 
 def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
@@ -56,6 +58,7 @@ def estimate_seconds(plan: list[dict], settings: dict) -> float:
             "train": lambda: params.get("iters", 0) * rates["train_s_per_iter"],
             "predict": lambda: len(SPLITS[TEST_SPLIT]) * rates["predict_s_per_image"],
             "evaluate": lambda: 2.0,
+            "convert": lambda: params.get("n_images", 0) * CONVERT_S_PER_IMAGE,
         }[step["kind"]]()
     return total
 
@@ -66,12 +69,18 @@ def run_protocol(
     *,
     seed: int = 0,
     kitti_root: str | None = None,
+    vkitti_root: str | None = None,
     runs_dir: Path = REPO_ROOT / "runs",
     board_dir: Path = REPO_ROOT / "leaderboards",
     dry_run: bool = False,
     console: Console | None = None,
 ) -> list[dict]:
-    """Run (or plan) every arm; returns the leaderboard entries (or the plan when dry)."""
+    """Run (or plan) every arm; returns the leaderboard entries (or the plan when dry).
+
+    An arm whose data is not on disk (Virtual KITTI without a root) is not run: it is
+    logged, printed in the results table and returned as ``{"protocol", "arm", "absent"}``.
+    """
+    from drbench.data.vkitti import detect_layout, to_kitti_layout
     from drbench.detectors.predict import predict
     from drbench.detectors.train import train
     from drbench.evaluate.report import evaluate_dirs
@@ -82,6 +91,9 @@ def run_protocol(
     spec = load_protocol(protocol_name)
     settings = load_profile(profile_name)
     root = resolve_kitti_root(kitti_root)
+    vroot = resolve_vkitti_root(vkitti_root)
+    if vroot is not None:
+        detect_layout(vroot)  # a wrong folder fails now, not after the other arms trained
     runs_dir = Path(runs_dir)
     steps = StepRunner(runs_dir, EventLog(runs_dir / "events.jsonl"), console, dry_run=dry_run)
     steps.log.event("protocol_start", protocol_name, profile=profile_name, seed=seed,
@@ -89,8 +101,13 @@ def run_protocol(
     console.rule(f"[bold]drbench {protocol_name}[/] · profile {profile_name} · seed {seed}")
 
     trained: dict[str, dict] = {}
-    entries = []
+    entries, absent = [], []
     for arm, variant in expand_arms(spec.arms, settings):
+        if arm.data == "vkitti" and vroot is None:
+            steps.log.event("arm_absent", arm.name, reason=VKITTI_ABSENT)
+            console.print(f"[yellow]{arm.name}: not run, {VKITTI_ABSENT}[/]")
+            absent.append({"protocol": protocol_name, "arm": arm.name, "absent": VKITTI_ABSENT})
+            continue
         if arm.data == "dr":
             n_images = max(1, round(settings["n_images"] * arm.data_fraction))
             gen_params = {"n_images": n_images, "seed": seed,
@@ -114,6 +131,17 @@ def run_protocol(
             trained_on = f"dr:{n_images}"
             if "randomizers" in variant:
                 trained_on += f" ({arm.name})"
+        elif arm.data == "vkitti":
+            n_images = max(1, round(settings["n_images"] * arm.data_fraction))
+            convert_params = {"vkitti_root": str(vroot.resolve()), "n_images": n_images}
+
+            def convert_data(folder: Path, p=convert_params) -> dict:
+                return to_kitti_layout(p["vkitti_root"], folder / "data", n_images=p["n_images"])
+
+            data = steps.run("convert", convert_params, convert_data)
+            data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
+            data_param = {"converted": data["key"]}
+            trained_on = f"vkitti:{data.get('n_images', n_images)}"
         else:
             real_n = variant.get("real_n", len(SPLITS["real-train"]))
             chosen = nested_subset(SPLITS["real-train"], real_n, seed)
@@ -184,9 +212,10 @@ def run_protocol(
     if dry_run:
         print_plan(steps.planned, settings, console)
         return steps.planned
-    print_entries(protocol_name, entries, console)
-    steps.log.event("protocol_stop", protocol_name, entries=[e["run_id"] for e in entries])
-    return entries
+    print_entries(protocol_name, entries, console, absent)
+    steps.log.event("protocol_stop", protocol_name, entries=[e["run_id"] for e in entries],
+                    absent={a["arm"]: a["absent"] for a in absent})
+    return entries + absent
 
 
 def leaderboard_scores(evaluation: dict) -> dict:
@@ -207,6 +236,7 @@ def print_plan(plan: list[dict], settings: dict, console: Console) -> None:
     for step in plan:
         params = step["params"]
         what = {"generate": lambda: f"{params['n_images']} images",
+                "convert": lambda: f"{params['n_images']} Virtual KITTI images",
                 "train": lambda: f"{params['iters']} iterations",
                 "predict": lambda: f"{len(SPLITS[TEST_SPLIT])} images",
                 "evaluate": lambda: "KITTI devkit AP"}[step["kind"]]()
@@ -216,7 +246,8 @@ def print_plan(plan: list[dict], settings: dict, console: Console) -> None:
                   f"{estimate_seconds(plan, settings) / 60:.1f} min")
 
 
-def print_entries(protocol_name: str, entries: list[dict], console: Console) -> None:
+def print_entries(protocol_name: str, entries: list[dict], console: Console,
+                  absent: list[dict] = ()) -> None:
     table = Table(title=f"{protocol_name}: AP40 on {TEST_SPLIT} [95% bootstrap interval]")
     for column in ("arm", "trained on", "@0.5 easy", "@0.5 moderate", "@0.7 easy"):
         table.add_column(column)
@@ -225,6 +256,8 @@ def print_entries(protocol_name: str, entries: list[dict], console: Console) -> 
         cells = [f"{r['ap40']:.1f} [{r['ap40_ci95'][0]:.1f}, {r['ap40_ci95'][1]:.1f}]"
                  for r in (s["0.5"]["easy"], s["0.5"]["moderate"], s["0.7"]["easy"])]
         table.add_row(e["arm"], e["trained_on"], *cells)
+    for a in absent:
+        table.add_row(a["arm"], a["absent"], "—", "—", "—")
     console.print(table)
 
 

@@ -40,7 +40,7 @@ def test_a_bad_protocol_file_is_named(tmp_path):
                    "  - {name: later, data: dr}\n")
     with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*not an earlier arm"):
         load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: vkitti}\n")
+    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: imagenet}\n")
     with pytest.raises(ValueError, match=r"bad\.yaml"):
         load_protocol(bad)
 
