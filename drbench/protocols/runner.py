@@ -105,7 +105,7 @@ def run_protocol(
     for arm, variant in expand_arms(spec.arms, settings):
         if arm.data == "vkitti" and vroot is None:
             steps.log.event("arm_absent", arm.name, reason=VKITTI_ABSENT)
-            console.print(f"[yellow]{arm.name}: not run, {VKITTI_ABSENT}[/]")
+            console.print(f"[yellow]arm {arm.name} not run — {VKITTI_ABSENT}[/]")
             absent.append({"protocol": protocol_name, "arm": arm.name, "absent": VKITTI_ABSENT})
             continue
         if arm.data == "dr":
