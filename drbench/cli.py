@@ -26,7 +26,7 @@ with Blender, train car detectors for real KITTI images (Tremblay et al. 2018).
   eval       score KITTI predictions with the KITTI devkit's rules (+ intervals, PR curves)
   run        one protocol (dr-only, fine-tune, ablation) at a profile, scored onto the leaderboard
   all        every protocol of a profile: generate -> train -> predict real-test -> eval
-  board      print the leaderboard table
+  leaderboard  the ranked table, as Markdown and a static HTML page (alias: board)
 
 The real KITTI root comes from --kitti-root, else $DRBENCH_KITTI_ROOT, else
 ../shared/data/kitti-mini next to the repository.
@@ -161,10 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "resumes after the last finished step.", formatter_class=fmt)
     add_run_options(al)
 
-    bd = sub.add_parser("board", help="print the leaderboard", formatter_class=fmt,
-                        description="Table of every entry in the leaderboard folder.")
-    bd.add_argument("--board-dir", type=Path, default=None)
+    bd = sub.add_parser("leaderboard", aliases=["board"], formatter_class=fmt,
+                        help="print the leaderboard; write it as Markdown and a static HTML page",
+                        description="Check every entry in the leaderboard folder, print them ranked, "
+                        "and write a self-contained HTML page (sortable table, PR curves, thumbnails "
+                        "of the training data).")
+    bd.add_argument("--board-dir", type=Path, default=None, help="leaderboard folder (default ./leaderboards)")
     bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
+    bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
 
     rg = sub.add_parser("regress", help="compare a fresh result with a stored reference",
                         description="Fail (exit 1) when a fresh leaderboard entry's AP40 falls "
@@ -290,10 +294,12 @@ def dispatch(args: argparse.Namespace) -> int:
             run_protocol(args.protocol, args.profile, **options)
         else:
             run_all(args.profile, **options)
-    elif args.command == "board":
+    elif args.command in ("leaderboard", "board"):
         from drbench.leaderboard import read_entries, render_markdown
+        from drbench.leaderboard_page import render_html
         from drbench.io import write_text_atomic
-        entries = read_entries(args.board_dir or REPO_ROOT / "leaderboards")
+        board_dir = args.board_dir or REPO_ROOT / "leaderboards"
+        entries = read_entries(board_dir)
         table = Table(title="drbench leaderboard (AP40 on real-test)")
         for column in ("run", "protocol", "detector", "trained on", "0.5 easy", "0.5 mod", "0.7 easy"):
             table.add_column(column)
@@ -305,6 +311,8 @@ def dispatch(args: argparse.Namespace) -> int:
         console.print(table)
         if args.markdown:
             console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
+        page = args.html or board_dir / "index.html"
+        console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page))}")
     elif args.command == "regress":
         import json
         from drbench.leaderboard import validate

@@ -118,7 +118,7 @@ def save_thumbnail(data_dir: Path, board_dir: Path, name: str) -> str:
     from drbench.generate.preview import contact_sheet
 
     relative = f"thumbs/{name}.jpg"
-    contact_sheet(data_dir, Path(board_dir) / relative, n=6, columns=3, tile_width=200)
+    contact_sheet(data_dir, Path(board_dir) / relative, n=4, columns=2, tile_width=200)
     return relative
 
 

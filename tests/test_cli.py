@@ -8,8 +8,9 @@ from drbench.cli import build_parser, main
 
 def test_help_names_every_subcommand():
     text = build_parser().format_help()
-    for command in ("generate", "train", "predict", "eval", "all", "board"):
+    for command in ("generate", "train", "predict", "eval", "all", "leaderboard"):
         assert f"  {command}" in text
+    assert "leaderboard (board)" in text, "board stays an alias of leaderboard"
 
 
 def test_console_script_runs():

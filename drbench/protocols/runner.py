@@ -14,11 +14,13 @@ from rich.table import Table
 
 from drbench.data.splits import SPLITS, nested_subset
 from drbench.events import EventLog
-from drbench.leaderboard import write_entry
+from drbench.leaderboard import (SCHEMA_VERSION, dataset_record, pr_curves, save_thumbnail,
+                                 write_entry)
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root, vkitti_root as resolve_vkitti_root
 from drbench.profiles import profile as load_profile
 from drbench.protocols import Arm, protocol as load_protocol
 from drbench.provenance import git_commit, hardware, versions
+from drbench.runs import args_hash
 from drbench.steps import StepRunner
 
 TEST_SPLIT = "real-test"
@@ -128,6 +130,8 @@ def run_protocol(
             data = steps.run("generate", gen_params, generate_data)
             data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
             data_param = {"generated": data["key"]}
+            source = dict(kind="dr", config_hash=data["key"], folder=data_dirs[0],
+                          settings_digest=Settings.from_dict(gen_params["settings"]).digest(seed))
             trained_on = f"dr:{n_images}"
             if "randomizers" in variant:
                 trained_on += f" ({arm.name})"
@@ -141,12 +145,14 @@ def run_protocol(
             data = steps.run("convert", convert_params, convert_data)
             data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
             data_param = {"converted": data["key"]}
+            source = dict(kind="vkitti", config_hash=data["key"], folder=data_dirs[0])
             trained_on = f"vkitti:{data.get('n_images', n_images)}"
         else:
             real_n = variant.get("real_n", len(SPLITS["real-train"]))
             chosen = nested_subset(SPLITS["real-train"], real_n, seed)
             data_dirs, frames, upstream = [root], {root: chosen}, ()
             data_param = {"real_frames": chosen}
+            source = dict(kind="real", config_hash=args_hash(data_param), folder=root, frames=chosen)
             trained_on = f"real:{real_n}"
 
         init = trained[arm.init] if arm.init else None
@@ -191,6 +197,7 @@ def run_protocol(
         evaluation = steps.run("evaluate", eval_params, evaluate_predictions, (predicted["key"],))
         if dry_run:
             continue
+        dataset = dataset_record(**source)
         entry = {
             "run_id": f"{protocol_name}-{arm.name}-{profile_name}-{evaluation['key'][:8]}",
             "protocol": protocol_name, "arm": arm.name, "profile": profile_name,
@@ -203,8 +210,11 @@ def run_protocol(
             "timings_s": {"train": model["seconds"], "predict": predicted["seconds"],
                           "evaluate": evaluation["seconds"]},
             "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "schema_version": 1,
+            "schema_version": SCHEMA_VERSION,
+            "dataset": dataset, "pr_curves": pr_curves(evaluation),
         }
+        if dataset["kind"] == "dr":  # real KITTI frames may not be shown on the board
+            entry["thumbnail"] = save_thumbnail(source["folder"], board_dir, dataset["config_hash"])
         path = write_entry(entry, board_dir)
         steps.log.event("entry_written", str(path))
         entries.append(entry)

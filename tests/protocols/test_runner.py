@@ -31,6 +31,17 @@ def test_fine_tune_scores_every_arm_shares_steps_and_resumes(tmp_path):
     assert stored["dr-then-real-4"]["trained_on"] == "dr:4 then real:4"
 
     assert len(list((runs / "generate").iterdir())) == 1, "one DR data set for the protocol"
+    (generated,) = (runs / "generate").iterdir()
+    dr, real = stored["dr"], stored["real-4"]
+    assert {e["schema_version"] for e in stored.values()} == {2}
+    assert dr["dataset"]["kind"] == "dr" and dr["dataset"]["config_hash"] == generated.name
+    assert dr["dataset"]["fingerprint"]["images"] == 4 == dr["dataset"]["n_images"]
+    assert real["dataset"]["kind"] == "real" and len(real["dataset"]["frames"]) == 4
+    assert stored["dr-then-real-4"]["dataset"] == real["dataset"], "its own data: the same 4 frames"
+    thumbnail = board / dr["thumbnail"]
+    assert thumbnail.read_bytes()[:3] == b"\xff\xd8\xff" and thumbnail.stat().st_size < 60_000
+    assert "thumbnail" not in real and "thumbnail" not in stored["dr-then-real-4"], \
+        "real KITTI frames must not be shown on the board"
     assert len(list((runs / "train").iterdir())) == 3
     (pred,) = [p for p in (runs / "predict").iterdir()
                if p.name == stored["real-4"]["steps"]["predict"]]

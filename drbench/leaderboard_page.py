@@ -1,0 +1,179 @@
+"""The leaderboard as one static, self-contained HTML page: a sortable table with PR curves and data.
+
+Everything is inline (CSS, a few lines of JS, PR curves as SVG drawn here from
+each entry's ``pr_curves``); only the contact-sheet thumbnails are separate
+files, linked relative to the page. Click a header to sort; ``#sort=KEY:asc``
+(or ``:desc``) in the address sorts on load, so a sorted view can be linked.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from drbench.leaderboard import EntryError
+
+LEVELS = ("easy", "moderate", "hard")
+IOUS = ("0.5", "0.7")
+LEVEL_COLORS = {"easy": "#1b9e77", "moderate": "#d95f02", "hard": "#7570b3"}
+DEFAULT_SORT = "ap40-0.5-easy"
+NOT_SHOWN = {"real": "real KITTI (not shown)", "vkitti": "Virtual KITTI (not shown)"}  # licences
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    sort_value: Callable[[dict], float | str]
+    text: Callable[[dict], str]
+    numeric: bool = False
+
+
+def _ap_column(iou: str, level: str) -> Column:
+    def result(e: dict) -> dict:
+        return e["scores"][iou][level]
+
+    def text(e: dict) -> str:
+        r = result(e)
+        return f"{r['ap40']:.1f}<br><small>{r['ap40_ci95'][0]:.1f}&ndash;{r['ap40_ci95'][1]:.1f}</small>"
+
+    return Column(f"ap40-{iou}-{level}", f"{iou} {level}", lambda e: result(e)["ap40"], text, True)
+
+
+def _run_text(e: dict) -> str:
+    submitted = e.get("submission", {}).get("randomizer")
+    return (f'<span class="run">{html.escape(e["run_id"])}</span><br>'
+            f"<small>{html.escape(e['protocol'])} · {html.escape(e['profile'])} · {e['created'][:10]}"
+            + (f"<br>submitted: {html.escape(submitted)}" if submitted else "") + "</small>")
+
+
+COLUMNS = (
+    Column("run", "run", lambda e: e["run_id"], _run_text),
+    Column("detector", "detector", lambda e: e["detector"], lambda e: html.escape(e["detector"])),
+    Column("trained-on", "trained on", lambda e: e["trained_on"], lambda e: html.escape(e["trained_on"])),
+    *(_ap_column(iou, level) for iou in IOUS for level in LEVELS),
+)
+
+STYLE = """
+body { font: 13px/1.35 system-ui, sans-serif; margin: 1.2em; color: #222; }
+table { border-collapse: collapse; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 6px; text-align: left; vertical-align: middle; }
+th[data-key] { cursor: pointer; background: #f3f3f3; }
+th[aria-sort=ascending]::after { content: " \\25B2"; }
+th[aria-sort=descending]::after { content: " \\25BC"; }
+td.num { text-align: right; white-space: nowrap; }
+small { color: #666; }
+.run { display: inline-block; width: 150px; overflow-wrap: anywhere; }
+.placeholder { color: #666; font-style: italic; }
+img.thumb { width: 220px; display: block; }
+"""
+
+SCRIPT = """
+const table = document.getElementById('board');
+function sortBy(key, dir) {
+  const th = table.querySelector('th[data-key="' + key + '"]');
+  if (!th) return;
+  const column = th.cellIndex, numeric = th.dataset.type === 'number';
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  rows.sort((a, b) => {
+    const x = a.cells[column].dataset.sort, y = b.cells[column].dataset.sort;
+    const order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+    return dir === 'asc' ? order : -order;
+  });
+  rows.forEach(row => body.appendChild(row));
+  table.querySelectorAll('th').forEach(h => h.removeAttribute('aria-sort'));
+  th.setAttribute('aria-sort', dir === 'asc' ? 'ascending' : 'descending');
+}
+table.querySelectorAll('th[data-key]').forEach(th => th.addEventListener('click', () => {
+  const current = th.getAttribute('aria-sort');
+  const dir = current ? (current === 'ascending' ? 'desc' : 'asc')
+                      : (th.dataset.type === 'number' ? 'desc' : 'asc');
+  sortBy(th.dataset.key, dir);
+  history.replaceState(null, '', '#sort=' + th.dataset.key + ':' + dir);
+}));
+const wanted = /^#sort=([\\w.-]+)(?::(asc|desc))?$/.exec(decodeURIComponent(location.hash));
+if (wanted) sortBy(wanted[1], wanted[2] || 'desc');
+"""
+
+
+def pr_svg(entry: dict) -> str:
+    """Inline SVG: one small panel per IoU, precision over recall per level (steps, as the devkit)."""
+    curves = entry.get("pr_curves")
+    if not curves:
+        return '<span class="placeholder">no curves (v1 entry)</span>'
+    size, pad, gap = 70, 14, 6
+    width = len(IOUS) * (size + pad + gap)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size + 2 * pad}" '
+             f'viewBox="0 0 {width} {size + 2 * pad}" role="img" '
+             f'aria-label="precision-recall curves of {html.escape(entry["run_id"])}">']
+    for column, iou in enumerate(IOUS):
+        left, top = pad + column * (size + pad + gap), pad
+        parts.append(f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="none" stroke="#999"/>'
+                     f'<text x="{left + size / 2}" y="{top - 5}" font-size="10" text-anchor="middle">'
+                     f'IoU {iou}</text>')
+        for level in LEVELS:
+            points = curves[iou][level]
+            steps = []
+            for (recall, precision), (next_recall, _) in zip(points, points[1:] + points[-1:]):
+                y = top + size * (1 - precision)
+                steps += [f"{left + size * recall:.1f},{y:.1f}", f"{left + size * next_recall:.1f},{y:.1f}"]
+            ap40 = entry["scores"][iou][level]["ap40"]
+            parts.append(f'<polyline fill="none" stroke="{LEVEL_COLORS[level]}" stroke-width="1.3" '
+                         f'points="{" ".join(steps)}"><title>{level}: AP40 {ap40:.1f}</title></polyline>')
+    parts.append(f'<text x="{pad}" y="{size + 2 * pad - 3}" font-size="9">'
+                 + " ".join(f'<tspan fill="{color}">{level}</tspan>' for level, color in LEVEL_COLORS.items())
+                 + "</text></svg>")
+    return "".join(parts)
+
+
+def _data_cell(entry: dict, board_dir: Path, page_dir: Path) -> str:
+    dataset = entry.get("dataset")
+    own_data = entry["trained_on"].split(" then ")[-1]  # v1 entries have no dataset record
+    kind = dataset["kind"] if dataset else own_data.split(":")[0]
+    if kind in NOT_SHOWN:
+        return f'<span class="placeholder">{NOT_SHOWN[kind]}</span>'
+    if "thumbnail" not in entry:
+        return '<span class="placeholder">no thumbnail</span>'
+    thumbnail = board_dir / entry["thumbnail"]
+    if not thumbnail.is_file():
+        raise EntryError(f"{board_dir / (entry['run_id'] + '.json')}: thumbnail {thumbnail} is missing")
+    source = Path(os.path.relpath(thumbnail, page_dir)).as_posix()
+    alt = f"contact sheet of {dataset['n_images']} training images" if dataset else "training data"
+    return (f'<a href="{html.escape(source)}"><img class="thumb" src="{html.escape(source)}" '
+            f'alt="{html.escape(alt)}"></a>')
+
+
+def render_html(entries: list[dict], board_dir: Path, page_path: Path) -> str:
+    """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``."""
+    board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
+    ranked = sorted(entries, key=lambda e: -e["scores"]["0.5"]["easy"]["ap40"])
+    head = ["<th>rank</th>"] + [
+        f'<th data-key="{c.key}" data-type="{"number" if c.numeric else "text"}"'
+        + (' aria-sort="descending"' if c.key == DEFAULT_SORT else "") + f">{html.escape(c.header)}</th>"
+        for c in COLUMNS] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"]
+    rows = []
+    for rank, entry in enumerate(ranked, start=1):
+        cells = [f'<td class="num">{rank}</td>'] + [
+            f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(entry)))}">'
+            f"{c.text(entry)}</td>" for c in COLUMNS]
+        cells += [f"<td>{_data_cell(entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(entry)}</td>"]
+        rows.append(f'<tr data-run="{html.escape(entry["run_id"])}">{"".join(cells)}</tr>')
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>drbench leaderboard</title>
+<style>{STYLE}</style></head>
+<body>
+<h1>drbench leaderboard</h1>
+<p>{len(entries)} entries. Columns <i>IoU level</i>: AP40 on real-test (Car) with its 95&nbsp;%
+bootstrap interval; ranked by AP40 at IoU 0.5, easy. Click a column header to sort.</p>
+<table id="board"><thead><tr>{"".join(head)}</tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>
+<script>{SCRIPT}</script>
+</body></html>
+"""
