@@ -75,7 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder of .glb/.gltf/.obj/.fbx/.blend car models to mix with procedural cars")
     gen.add_argument("--car-model-ratio", type=float, default=None, help="share of cars from --car-models")
     gen.add_argument("--shard", default=None, metavar="I/N", help="render only indices i, i+N, i+2N, ...")
-    gen.add_argument("--workers", type=int, default=None, help="render processes side by side (default 1)")
+    gen.add_argument("--workers", type=int, default=None, help="render processes side by side (default 1; "
+                     "with --ray-address: Ray render actors, default one per CPU (or GPU) of the cluster)")
+    gen.add_argument("--ray-address", default=None, metavar="ADDR",
+                     help="render on this Ray cluster (auto, HOST:PORT or ray://HOST:10001); see README, Scale-out")
+    gen.add_argument("--ray-gpus-per-worker", type=float, default=0,
+                     help="with --ray-address: GPUs per render actor (0: one actor per CPU)")
     gen.add_argument("--max-failures", type=int, default=None,
                      help="failed images to skip before stopping (0: stop at the first; default: skip, "
                      "stop after 3 failures in a row)")
@@ -240,10 +245,17 @@ def run_generate(args: argparse.Namespace) -> None:
     if args.config:
         config = {"path": str(args.config.resolve()), "sha256": _sha256(args.config)}
     console.print(f"data set {settings.digest(seed)} -> {out}")
-    result = generate(out, n, seed, settings=settings, resume=args.resume, shard=args.shard,
-                      workers=args.workers or run.get("workers", 1),
-                      max_failures=args.max_failures if args.max_failures is not None else run.get("max_failures"),
-                      config=config)
+    max_failures = args.max_failures if args.max_failures is not None else run.get("max_failures")
+    if args.ray_address:
+        from drbench.generate.ray_shards import generate_on_ray
+        if args.shard:
+            raise ValueError("--shard and --ray-address do not mix: Ray spreads every index over the cluster")
+        result = generate_on_ray(out, n, seed, settings, args.ray_address, workers=args.workers,
+                                 gpus_per_worker=args.ray_gpus_per_worker, resume=args.resume,
+                                 max_failures=max_failures, config=config)
+    else:
+        result = generate(out, n, seed, settings=settings, resume=args.resume, shard=args.shard,
+                          workers=args.workers or run.get("workers", 1), max_failures=max_failures, config=config)
     if args.preview:
         from drbench.generate.preview import contact_sheet
         console.print(f"contact sheet: {contact_sheet(out, out / 'contact_sheet.png')}")

@@ -328,8 +328,12 @@ def _render(worker: Worker | None, job: dict, timeout: float) -> tuple[Worker | 
 
 
 def _work(run: _Run, queue: collections.deque, scratch: Path, threads: int, advance,
-          worker: Worker | None = None) -> None:
-    """One worker's loop: take indices until none is left or the run stops."""
+          worker: Worker | None = None, keep: bool = False) -> Worker | None:
+    """One worker's loop: take indices until none is left or the run stops.
+
+    The worker is stopped at the end, unless ``keep``: then it is returned for more work
+    (a Ray actor's long-lived worker, see ray_shards.py).
+    """
     try:
         while run.stop is None and queue:
             try:
@@ -346,9 +350,27 @@ def _work(run: _Run, queue: collections.deque, scratch: Path, threads: int, adva
                     run.record_write(answer)
             except WorkerError:
                 pass  # its last image is checked on disk (see _Run.unwritten)
-    finally:
+    except BaseException:
         if worker is not None:
             worker.stop()
+        raise
+    if worker is not None and not keep:
+        worker.stop()
+        worker = None
+    return worker
+
+
+def _retry_unwritten(run: _Run, scratch: Path, threads: int, advance, worker: Worker | None = None,
+                     keep: bool = False) -> Worker | None:
+    """Once every write has finished: one more try for images whose files were lost, then record
+    those still missing as failed. Returns the worker when ``keep`` (see _work)."""
+    lost = run.unwritten() if run.stop is None else []
+    if lost:
+        worker = _work(run, collections.deque(lost), scratch, threads, advance, worker, keep)
+    for index in run.unwritten():
+        run.failed[index] = run.write_errors.get(index, "its files were not all written "
+                                                        "(the worker ended while writing them)")
+    return worker
 
 
 def _validate(settings: Settings) -> tuple[Worker, list]:
@@ -450,14 +472,7 @@ def generate(
                     thread.start()
                 for thread in pool:
                     thread.join()
-            # every worker has ended, so every write has finished: one more try for lost images
-            lost = run.unwritten() if run.stop is None else []
-            if lost:
-                queue.extend(lost)
-                _work(run, queue, scratch, threads, advance)
-            for index in run.unwritten():
-                run.failed[index] = run.write_errors.get(index, "its files were not all written "
-                                                                "(the worker ended while writing them)")
+            _retry_unwritten(run, scratch, threads, advance)  # every worker has ended: every write finished
         if run.stop is not None:
             raise GenerationError(f"generation stopped: {run.stop}\n(the {run.generated} images written so far "
                                   f"form a valid data set; see {manifest_path})")
