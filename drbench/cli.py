@@ -26,6 +26,7 @@ with Blender, train car detectors for real KITTI images (Tremblay et al. 2018).
   eval       score KITTI predictions with the KITTI devkit's rules (+ intervals, PR curves)
   run        one protocol (dr-only, fine-tune, ablation) at a profile, scored onto the leaderboard
   all        every protocol of a profile: generate -> train -> predict real-test -> eval
+  submit     compliance-check a randomizer, then score it against the baseline (dr-only)
   leaderboard  the ranked table, as Markdown and a static HTML page (alias: board)
 
 The real KITTI root comes from --kitti-root, else $DRBENCH_KITTI_ROOT, else
@@ -116,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="continue from the last checkpoint in --work-dir (same --iters)")
     tr.add_argument("--checkpoint-every", type=int, default=None, metavar="K",
                     help="also save a checkpoint every K iterations (for --resume)")
+    tr.add_argument("--launcher", choices=("none", "pytorch"), default="none",
+                    help="pytorch: one of the processes torchrun starts (multi-GPU, multi-node; "
+                    "see README, Scale-out); --batch-size is then per process")
 
     pr = sub.add_parser("predict", help="detect cars in a folder of images, write KITTI predictions",
                         description="Run a trained detector over every image in --images (any "
@@ -141,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     def add_run_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--profile", default="smoke", help="tiny, smoke (minutes) or cpu (hours)")
         command.add_argument("--seed", type=int, default=0)
+        command.add_argument("--seeds", type=int, default=1, metavar="K",
+                             help="run seeds SEED..SEED+K-1 (new data and training each) and add one entry "
+                             "per arm with the mean and a 95%% t interval over seeds")
         command.add_argument("--kitti-root", default=None)
         command.add_argument("--vkitti-root", default=None,
                              help="Virtual KITTI 1.3.1 or 2.x folder (default $DRBENCH_VKITTI_ROOT); "
@@ -179,8 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Fail (exit 1) when a fresh leaderboard entry's AP40 falls "
                         "below the reference's 95%% interval, or jumps suspiciously above it.",
                         formatter_class=fmt)
-    rg.add_argument("--baseline", type=Path, required=True, help="reference entry (JSON)")
-    rg.add_argument("--fresh", type=Path, required=True, help="entry from the fresh run (JSON)")
+    rg.add_argument("--baseline", type=Path, required=True,
+                    help="reference entry, e.g. leaderboards/baseline-cpu.json")
+    rg.add_argument("--fresh", type=Path, default=None,
+                    help="entry from the fresh run (default: the newest matching entry in --board-dir)")
+    rg.add_argument("--board-dir", type=Path, default=None, help="where to look for --fresh (default ./leaderboards)")
+
+    sb = sub.add_parser("submit", help="check a randomizer against the rules, then score it",
+                        description="Compliance check first (the config sets only the randomizer's "
+                        "parameters; it loads and renders a few images in an isolated Blender process; "
+                        "it keeps the profile's render settings; it opens no real image), then the "
+                        "dr-only protocol with the baseline's randomizers plus this one, scored onto "
+                        "the leaderboard as a submission. A failed rule writes nothing.",
+                        formatter_class=fmt)
+    sb.add_argument("randomizer", help="a built-in name, pkg.module:Name or path/file.py:Name")
+    sb.add_argument("--config", type=Path, default=None, help="YAML with the randomizer's params: {...}")
+    add_run_options(sb)
     return parser
 
 
@@ -284,8 +305,13 @@ def dispatch(args: argparse.Namespace) -> int:
                            image_scale=args.scale, batch_size=args.batch_size, lr=args.lr,
                            seed=args.seed, load_from=args.load_from, init=args.init,
                            freeze_backbone=args.freeze_backbone, resume=args.resume,
-                           checkpoint_every=args.checkpoint_every)
-        console.print(f"checkpoint: {checkpoint}")
+                           checkpoint_every=args.checkpoint_every, launcher=args.launcher)
+        if args.launcher == "none":
+            console.print(f"checkpoint: {checkpoint}")
+        else:
+            from mmengine.dist import get_dist_info
+            rank, world_size = get_dist_info()
+            console.print(f"rank {rank} of {world_size}: checkpoint: {checkpoint}")
     elif args.command == "predict":
         from drbench.detectors.predict import predict
         written = predict(args.detector, args.checkpoint, args.images, args.out,
@@ -298,14 +324,18 @@ def dispatch(args: argparse.Namespace) -> int:
         print_scores(evaluation)
     elif args.command in ("run", "all"):
         from drbench.protocols.runner import run_all, run_protocol
-        options = dict(seed=args.seed, kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
+        from drbench.protocols.seeds import run_seeds
+        options = dict(kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
                        runs_dir=args.runs_dir or REPO_ROOT / "runs",
                        board_dir=args.board_dir or REPO_ROOT / "leaderboards",
                        dry_run=args.dry_run, console=console)
         if args.command == "run":
-            run_protocol(args.protocol, args.profile, **options)
+            def run_one(seed):
+                return run_protocol(args.protocol, args.profile, seed=seed, **options)
         else:
-            run_all(args.profile, **options)
+            def run_one(seed):
+                return run_all(args.profile, seed=seed, **options)
+        run_seeds(run_one, args.seed, args.seeds, options["board_dir"], console, args.dry_run)
     elif args.command in ("leaderboard", "board"):
         from drbench.leaderboard import read_entries, render_markdown
         from drbench.leaderboard_page import render_html
@@ -325,12 +355,27 @@ def dispatch(args: argparse.Namespace) -> int:
             console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
         page = args.html or board_dir / "index.html"
         console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page))}")
+    elif args.command == "submit":
+        from drbench.submission import SubmissionRejected, submit
+        try:
+            submit(args.randomizer, args.config, args.profile, first_seed=args.seed, n_seeds=args.seeds,
+                   kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
+                   runs_dir=args.runs_dir or REPO_ROOT / "runs",
+                   board_dir=args.board_dir or REPO_ROOT / "leaderboards", dry_run=args.dry_run,
+                   console=console)
+        except SubmissionRejected as exc:
+            console.print(f"[bold red]{exc}[/]")
+            return 1
     elif args.command == "regress":
         import json
         from drbench.leaderboard import validate
-        from drbench.regress import compare
-        baseline, fresh = (validate(json.loads(p.read_text()), where=str(p))
-                           for p in (args.baseline, args.fresh))
+        from drbench.regress import compare, latest_matching
+        baseline = validate(json.loads(args.baseline.read_text()), where=str(args.baseline))
+        if args.fresh:
+            fresh = validate(json.loads(args.fresh.read_text()), where=str(args.fresh))
+        else:
+            fresh = latest_matching(args.board_dir or REPO_ROOT / "leaderboards", baseline)
+        console.print(f"comparing {fresh['run_id']} with the reference {baseline['run_id']}")
         findings = compare(fresh, baseline)
         for finding in findings:
             console.print(f"[bold red]{finding}[/]")

@@ -7,6 +7,7 @@ arms (the same DR data, the same pretrained model) run once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -47,6 +48,17 @@ def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
     return expanded
 
 
+def with_extra_randomizers(arm: Arm, variant: dict, extra: list) -> tuple[Arm, dict]:
+    """The arm with randomizers appended to its list (named after them: ``dr-road-scene``)."""
+    from drbench.generate.api import normalise_entry
+    from drbench.generate.settings import DEFAULT_RANDOMIZERS
+
+    names = [normalise_entry(e)["name"].rsplit(":", 1)[-1] for e in extra]
+    suffix = "-".join(re.sub(r"[^a-z0-9]+", "-", n.lower()).strip("-") for n in names)
+    randomizers = list(variant.get("randomizers", DEFAULT_RANDOMIZERS)) + list(extra)
+    return arm.model_copy(update={"name": f"{arm.name}-{suffix}"}), {**variant, "randomizers": randomizers}
+
+
 def estimate_seconds(plan: list[dict], settings: dict) -> float:
     """Rough time for the steps still to run, from the profile's measured rates."""
     rates = settings["estimates"]
@@ -75,6 +87,8 @@ def run_protocol(
     runs_dir: Path = REPO_ROOT / "runs",
     board_dir: Path = REPO_ROOT / "leaderboards",
     dry_run: bool = False,
+    extra_randomizers: list | None = None,
+    submission: dict | None = None,
     console: Console | None = None,
 ) -> list[dict]:
     """Run (or plan) every arm; returns the leaderboard entries (or the plan when dry).
@@ -110,6 +124,8 @@ def run_protocol(
             console.print(f"[yellow]arm {arm.name} not run — {VKITTI_ABSENT}[/]")
             absent.append({"protocol": protocol_name, "arm": arm.name, "absent": VKITTI_ABSENT})
             continue
+        if extra_randomizers and arm.data == "dr":  # a randomizer scored against the baseline
+            arm, variant = with_extra_randomizers(arm, variant, extra_randomizers)
         if arm.data == "dr":
             n_images = max(1, round(settings["n_images"] * arm.data_fraction))
             gen_params = {"n_images": n_images, "seed": seed,
@@ -213,6 +229,8 @@ def run_protocol(
             "schema_version": SCHEMA_VERSION,
             "dataset": dataset, "pr_curves": pr_curves(evaluation),
         }
+        if submission:
+            entry["submission"] = submission
         if dataset["kind"] == "dr":  # real KITTI frames may not be shown on the board
             entry["thumbnail"] = save_thumbnail(source["folder"], board_dir, dataset["config_hash"])
         path = write_entry(entry, board_dir)
