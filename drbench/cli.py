@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="continue from the last checkpoint in --work-dir (same --iters)")
     tr.add_argument("--checkpoint-every", type=int, default=None, metavar="K",
                     help="also save a checkpoint every K iterations (for --resume)")
+    tr.add_argument("--no-progress", action="store_true",
+                    help="no progress bar (it is shown only on a terminal anyway)")
     tr.add_argument("--launcher", choices=("none", "pytorch"), default="none",
                     help="pytorch: one of the processes torchrun starts (multi-GPU, multi-node; "
                     "see README, Scale-out); --batch-size is then per process")
@@ -305,7 +307,8 @@ def dispatch(args: argparse.Namespace) -> int:
                            image_scale=args.scale, batch_size=args.batch_size, lr=args.lr,
                            seed=args.seed, load_from=args.load_from, init=args.init,
                            freeze_backbone=args.freeze_backbone, resume=args.resume,
-                           checkpoint_every=args.checkpoint_every, launcher=args.launcher)
+                           checkpoint_every=args.checkpoint_every, launcher=args.launcher,
+                           progress=False if args.no_progress else None)
         if args.launcher == "none":
             console.print(f"checkpoint: {checkpoint}")
         else:

@@ -13,7 +13,8 @@ Nothing here edits site-packages or turns torch.load's safety off:
 * drbench's modules are registered: ``TorchvisionRoIExtractor`` (torchvision's
   threaded RoIAlign), the paper's augmentations (``transforms``), the
   stride-16 / fully freezable MobileNetV2 (``backbones``) and R-FCN's
-  position-sensitive RoI head (``rfcn``).
+  position-sensitive RoI head (``rfcn``) and the training progress bar
+  (``progress``).
 * mmdet's modules are registered (``register_all_modules``) so configs resolve.
 """
 
@@ -49,3 +50,4 @@ def apply() -> None:
     import drbench.detectors.backbones  # noqa: F401  (registers DrbenchMobileNetV2)
     import drbench.detectors.rfcn  # noqa: F401  (registers PSRoIHead, RFCNBBoxHead)
     import drbench.detectors.ssd_head  # noqa: F401  (registers DrbenchSSDHead)
+    import drbench.detectors.progress  # noqa: F401  (registers RichProgressHook)

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import torch
 from mmengine.config import Config
+from rich.console import Console
 
 from drbench.data.coco import frame_dirs, list_frame_ids, write_coco_for_dirs
 from drbench.detectors import mmdet_fixes
 from drbench.detectors.backbones import all_stages
 from drbench.detectors.config import load_config, set_schedule
+from drbench.detectors.progress import RichProgressHook
 from drbench.detectors.transforms import seed_augmentations
 from drbench.detectors.weights import require_checkpoints
 
@@ -113,6 +115,8 @@ def train(
     freeze_backbone: bool = False,
     resume: bool = False,
     checkpoint_every: int | None = None,
+    progress: bool | None = None,
+    console: Console | None = None,
 ) -> Path:
     """Train for ``max_iters`` iterations; returns the final checkpoint path.
 
@@ -123,6 +127,8 @@ def train(
     fixed. ``resume`` continues from the last checkpoint in ``work_dir`` (a
     killed run; same ``max_iters``), or starts afresh when there is none;
     ``checkpoint_every`` saves every K iterations so there is one.
+    ``progress``: a rich bar with iteration, loss and ETA on ``console``
+    (None: only when it is a terminal).
     """
     mmdet_fixes.apply()
     from mmengine.runner import Runner
@@ -136,6 +142,7 @@ def train(
                           init=init, freeze_backbone=freeze_backbone, resume=resume,
                           checkpoint_every=checkpoint_every)
     runner = Runner.from_cfg(cfg)
+    runner.register_hook(RichProgressHook(progress, console))
     runner.train()
     checkpoint = work_dir / f"iter_{max_iters}.pth"
     if not checkpoint.is_file():
