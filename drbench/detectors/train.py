@@ -18,7 +18,7 @@ from mmengine.config import Config
 from rich.console import Console
 
 from drbench.data.coco import frame_dirs, list_frame_ids, write_coco_for_dirs
-from drbench.detectors import mmdet_fixes
+from drbench.detectors import distributed, mmdet_fixes
 from drbench.detectors.backbones import all_stages
 from drbench.detectors.config import load_config, set_schedule
 from drbench.detectors.progress import RichProgressHook
@@ -64,6 +64,7 @@ def training_config(
     freeze_backbone: bool = False,
     resume: bool = False,
     checkpoint_every: int | None = None,
+    launcher: str = "none",
 ) -> Config:
     """The full mmengine config of a training run (see :func:`train` for the options)."""
     from mmengine.runner import find_latest_checkpoint
@@ -95,6 +96,7 @@ def training_config(
     for key in ("test_dataloader", "test_cfg", "test_evaluator"):
         cfg.pop(key, None)
     cfg.default_hooks.logger.interval = max(1, min(10, max_iters // 5))
+    distributed.configure(cfg, launcher)
     return cfg
 
 
@@ -115,6 +117,7 @@ def train(
     freeze_backbone: bool = False,
     resume: bool = False,
     checkpoint_every: int | None = None,
+    launcher: str = "none",
     progress: bool | None = None,
     console: Console | None = None,
 ) -> Path:
@@ -127,23 +130,27 @@ def train(
     fixed. ``resume`` continues from the last checkpoint in ``work_dir`` (a
     killed run; same ``max_iters``), or starts afresh when there is none;
     ``checkpoint_every`` saves every K iterations so there is one.
+    ``launcher`` "pytorch": one of several processes started by torchrun (see distributed.py).
     ``progress``: a rich bar with iteration, loss and ETA on ``console``
     (None: only when it is a terminal).
     """
     mmdet_fixes.apply()
+    from mmengine.dist import barrier
     from mmengine.runner import Runner
 
-    torch.set_num_threads(threads or os.cpu_count() or 1)
+    torch.set_num_threads(threads or max(1, (os.cpu_count() or 1) // distributed.local_processes()))
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     ann_file = write_training_annotations(work_dir / "train_coco.json", data_dirs, frames)
     cfg = training_config(detector, ann_file, work_dir, max_iters, image_scale=image_scale,
                           batch_size=batch_size, lr=lr, seed=seed, load_from=load_from,
                           init=init, freeze_backbone=freeze_backbone, resume=resume,
-                          checkpoint_every=checkpoint_every)
+                          checkpoint_every=checkpoint_every, launcher=launcher)
+    distributed.start(cfg)
     runner = Runner.from_cfg(cfg)
     runner.register_hook(RichProgressHook(progress, console))
     runner.train()
+    barrier()  # rank 0 writes the checkpoint; the others wait for it
     checkpoint = work_dir / f"iter_{max_iters}.pth"
     if not checkpoint.is_file():
         raise RuntimeError(f"training finished but {checkpoint} was not written")
