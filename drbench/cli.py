@@ -145,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the 95%% CI")
 
     def add_run_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--profile", default="smoke", help="tiny, smoke (minutes) or cpu (hours)")
+        command.add_argument("--profile", default="smoke",
+                             help="tiny, smoke (minutes), cpu (hours) or paper (CUDA GPU); "
+                             "one file each in drbench/profiles/")
         command.add_argument("--seed", type=int, default=0)
         command.add_argument("--seeds", type=int, default=1, metavar="K",
                              help="run seeds SEED..SEED+K-1 (new data and training each) and add one entry "

@@ -18,7 +18,7 @@ from drbench.events import EventLog
 from drbench.leaderboard import (SCHEMA_VERSION, dataset_record, pr_curves, save_thumbnail,
                                  write_entry)
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root, vkitti_root as resolve_vkitti_root
-from drbench.profiles import profile as load_profile
+from drbench.profiles import check_can_run, detector_for, profile as load_profile
 from drbench.protocols import Arm, protocol as load_protocol
 from drbench.provenance import git_commit, hardware, versions
 from drbench.runs import args_hash
@@ -106,6 +106,8 @@ def run_protocol(
     console = console or Console()
     spec = load_protocol(protocol_name)
     settings = load_profile(profile_name)
+    if not dry_run:  # a GPU profile on a CPU machine stops here, before any step
+        check_can_run(profile_name, settings)
     root = resolve_kitti_root(kitti_root)
     vroot = resolve_vkitti_root(vkitti_root)
     if vroot is not None:
@@ -131,6 +133,8 @@ def run_protocol(
             gen_params = {"n_images": n_images, "seed": seed,
                           "settings": {"width": settings["width"], "height": settings["height"],
                                        "samples": settings["samples"],
+                                       **({"engine": settings["engine"]}
+                                          if "engine" in settings else {}),
                                        **({"randomizers": variant["randomizers"]}
                                           if "randomizers" in variant else {})}}
 
@@ -175,7 +179,7 @@ def run_protocol(
         if init:
             upstream += (init["key"],)
             trained_on = f"{trained[arm.init]['trained_on']} then {trained_on}"
-        detector = arm.detector or settings["detector"]
+        detector = detector_for(settings, arm.detector or settings["detector"])
         train_params = {"detector": detector, "data": data_param,
                         "backbone_init": arm.backbone_init, "freeze_backbone": arm.freeze_backbone,
                         "iters": settings["finetune_iters"] if init else settings["max_iters"],
