@@ -34,13 +34,14 @@ def list_images(images_dir: Path, names: list[str] | None = None) -> list[Path]:
 
 def load_detector(detector: str | Path, checkpoint: Path,
                   image_scale: tuple[int, int] | None = None) -> torch.nn.Module:
-    """The trained mmdet model on CPU, in eval mode, with the test pipeline at ``image_scale``."""
+    """The trained mmdet model in eval mode (on the GPU if there is one), testing at ``image_scale``."""
     mmdet_fixes.apply()
     from mmdet.apis import init_detector
 
     cfg = load_config(detector, image_scale)
     cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
-    return init_detector(cfg, str(checkpoint), device="cpu")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return init_detector(cfg, str(checkpoint), device=device)
 
 
 def predict(
