@@ -7,7 +7,10 @@ mmcv 2.1.0 ships only as an sdist, and mmdet 3.3.0 needs its compiled ops
 
 The wheel fits exactly one Python and one torch, so it is cached under
 ``$DRBENCH_WHEEL_CACHE`` (default ``~/.cache/drbench/wheels``) keyed by
-``mmcv-<ver>/torch-<ver>/cp<py>``; a second install takes seconds.
+``mmcv-<ver>/torch-<ver>/cp<py>`` (``cp<py>-cuda`` with CUDA ops); a second
+install takes seconds. ``FORCE_CUDA=1`` also compiles the CUDA ops (with nvcc
+from ``$CUDA_HOME``, for ``$TORCH_CUDA_ARCH_LIST``): docker/Dockerfile.gpu sets it,
+since no GPU is visible while an image builds.
 
 Stdlib only: it runs before drbench itself is installed.
 Usage: python drbench/setup/mmcv_wheel.py [--build-only]
@@ -33,8 +36,12 @@ def cache_dir() -> Path:
 
     root = Path(os.environ.get("DRBENCH_WHEEL_CACHE", Path.home() / ".cache/drbench/wheels"))
     torch_ver = torch.__version__.split("+")[0]
-    py = f"cp{sys.version_info.major}{sys.version_info.minor}"
+    py = f"cp{sys.version_info.major}{sys.version_info.minor}" + ("-cuda" if with_cuda() else "")
     return root / f"mmcv-{MMCV_VERSION}" / f"torch-{torch_ver}" / py
+
+
+def with_cuda() -> bool:
+    return os.environ.get("FORCE_CUDA", "0") == "1"
 
 
 def pip(*args: str, env: dict | None = None, cwd: str | None = None) -> None:
@@ -56,7 +63,7 @@ def build(dest: Path) -> Path:
         if "-std=c++17" not in text:
             raise RuntimeError(f"{setup_py}: expected '-std=c++17' to patch; mmcv source changed")
         setup_py.write_text(text.replace("-std=c++17", "-std=c++20"))
-        env = dict(os.environ, MMCV_WITH_OPS="1", FORCE_CUDA="0",
+        env = dict(os.environ, MMCV_WITH_OPS="1", FORCE_CUDA="1" if with_cuda() else "0",
                    MAX_JOBS=os.environ.get("MAX_JOBS", str(os.cpu_count() or 2)))
         pip("wheel", "--no-build-isolation", "--no-deps", "-w", str(tmp_path / "wheel"), ".",
             env=env, cwd=str(src))
