@@ -8,6 +8,10 @@
 * predict: ``drbench predict`` over the same 4 frames and the same
   checkpoint, model loading and KITTI file writing included; compare with
   the inference entry of the same group for the wrapper's overhead.
+* wrapper overhead: a short training run through ``drbench.detectors.train``
+  (annotations, config, progress bar drawn to a terminal console, checkpoint)
+  against the same mmdet config file run bare by mmengine's ``Runner``, same
+  data and seed, rounds interleaved; the target is < 5 % (fastest round of each).
 
 Run: python -m pytest benchmarks/test_bench_detectors.py --benchmark-only
 Seconds depend heavily on other load on the machine and on torch's threads
@@ -16,10 +20,13 @@ Seconds depend heavily on other load on the machine and on torch's threads
 
 from __future__ import annotations
 
+import io
 import os
+import time
 
 import pytest
 import torch
+from rich.console import Console
 
 from drbench.data.splits import SPLITS
 from drbench.detectors import mmdet_fixes
@@ -98,3 +105,45 @@ def test_bench_predict(benchmark, detector, checkpoints, tmp_path):
     assert len(written) == len(TEST_FRAMES)
     benchmark.extra_info.update(images=len(TEST_FRAMES),
                                 images_per_s=len(TEST_FRAMES) / benchmark.stats.stats.mean)
+
+
+OVERHEAD_ITERS = 10
+
+
+def test_bench_train_wrapper_overhead(benchmark, tmp_path):
+    """drbench's train() vs ``Runner.from_cfg(Config.fromfile(the same config)).train()``."""
+    mmdet_fixes.apply()
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    root, frames = kitti_root(), {kitti_root(): TRAIN_FRAMES}
+    threads = os.cpu_count() or 1
+    ann_file = write_training_annotations(tmp_path / "coco.json", [root], frames)
+    config_file = tmp_path / "bare_config.py"
+    training_config("faster_rcnn", ann_file, tmp_path / "bare", OVERHEAD_ITERS,
+                    image_scale=SCALE).dump(str(config_file))
+    runs = iter(range(100))
+    bare_seconds = []
+
+    def bare() -> None:
+        torch.set_num_threads(threads)
+        start = time.perf_counter()
+        cfg = Config.fromfile(str(config_file))
+        cfg.work_dir = str(tmp_path / f"bare-{next(runs)}")
+        Runner.from_cfg(cfg).train()
+        bare_seconds.append(time.perf_counter() - start)
+
+    def wrapped() -> None:
+        console = Console(file=io.StringIO(), force_terminal=True)
+        train("faster_rcnn", [root], tmp_path / f"drbench-{next(runs)}", OVERHEAD_ITERS,
+              image_scale=SCALE, frames=frames, threads=threads, progress=True, console=console)
+
+    bare()  # warm-up of both: imports, the converted ImageNet file, allocator
+    wrapped()
+    bare_seconds.clear()
+    benchmark.group = "wrapper overhead"
+    benchmark.pedantic(wrapped, setup=bare, rounds=3)  # bare, drbench, bare, drbench, ...
+    overhead = benchmark.stats.stats.min / min(bare_seconds) - 1
+    benchmark.extra_info.update(iters=OVERHEAD_ITERS, scale=SCALE, bare_min_s=min(bare_seconds),
+                                drbench_min_s=benchmark.stats.stats.min, overhead=overhead)
+    assert overhead < 0.05, f"drbench adds {overhead:.1%} to a bare mmengine run"
