@@ -119,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also save a checkpoint every K iterations (for --resume)")
     tr.add_argument("--no-progress", action="store_true",
                     help="no progress bar (it is shown only on a terminal anyway)")
+    tr.add_argument("--deterministic", action="store_true",
+                    help="torch's deterministic algorithms (see README, Determinism)")
     tr.add_argument("--launcher", choices=("none", "pytorch"), default="none",
                     help="pytorch: one of the processes torchrun starts (multi-GPU, multi-node; "
                     "see README, Scale-out); --batch-size is then per process")
@@ -310,6 +312,7 @@ def dispatch(args: argparse.Namespace) -> int:
                            seed=args.seed, load_from=args.load_from, init=args.init,
                            freeze_backbone=args.freeze_backbone, resume=args.resume,
                            checkpoint_every=args.checkpoint_every, launcher=args.launcher,
+                           deterministic=args.deterministic,
                            progress=False if args.no_progress else None)
         if args.launcher == "none":
             console.print(f"checkpoint: {checkpoint}")

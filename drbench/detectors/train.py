@@ -65,6 +65,7 @@ def training_config(
     resume: bool = False,
     checkpoint_every: int | None = None,
     launcher: str = "none",
+    deterministic: bool = False,
 ) -> Config:
     """The full mmengine config of a training run (see :func:`train` for the options)."""
     from mmengine.runner import find_latest_checkpoint
@@ -77,7 +78,7 @@ def training_config(
     cfg.train_dataloader.batch_size = batch_size
     cfg.train_dataloader.dataset.ann_file = str(ann_file)
     seed_augmentations(cfg.train_dataloader.dataset.pipeline, seed)
-    cfg.randomness = dict(seed=seed, deterministic=False)
+    cfg.randomness = dict(seed=seed, deterministic=deterministic)
 
     backbone = cfg.model.backbone
     if init == "random":  # mmdet's Kaiming init; BN must learn its statistics
@@ -118,6 +119,7 @@ def train(
     resume: bool = False,
     checkpoint_every: int | None = None,
     launcher: str = "none",
+    deterministic: bool = False,
     progress: bool | None = None,
     console: Console | None = None,
 ) -> Path:
@@ -131,6 +133,8 @@ def train(
     killed run; same ``max_iters``), or starts afresh when there is none;
     ``checkpoint_every`` saves every K iterations so there is one.
     ``launcher`` "pytorch": one of several processes started by torchrun (see distributed.py).
+    ``deterministic``: torch's deterministic algorithms and cuDNN settings;
+    ops that have none (CUDA backward of PSRoIAlign, see README) warn.
     ``progress``: a rich bar with iteration, loss and ETA on ``console``
     (None: only when it is a terminal).
     """
@@ -145,11 +149,20 @@ def train(
     cfg = training_config(detector, ann_file, work_dir, max_iters, image_scale=image_scale,
                           batch_size=batch_size, lr=lr, seed=seed, load_from=load_from,
                           init=init, freeze_backbone=freeze_backbone, resume=resume,
-                          checkpoint_every=checkpoint_every, launcher=launcher)
+                          checkpoint_every=checkpoint_every, launcher=launcher,
+                          deterministic=deterministic)
+    if deterministic:  # cuBLAS needs this before its first call to be deterministic
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     distributed.start(cfg)
-    runner = Runner.from_cfg(cfg)
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    runner = Runner.from_cfg(cfg)  # seeds everything; deterministic=True turns torch's switch on
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
     runner.register_hook(RichProgressHook(progress, console))
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
     barrier()  # rank 0 writes the checkpoint; the others wait for it
     checkpoint = work_dir / f"iter_{max_iters}.pth"
     if not checkpoint.is_file():
