@@ -75,3 +75,22 @@ def test_torchvision_file_loads_into_mmdets_resnet_unchanged(torch_home, detecto
     assert got[-1].shape[-2:] == ((4, 6) if dilated else (2, 3))  # stride 16 vs 32
     for level, (g, e) in enumerate(zip(got, expected)):
         torch.testing.assert_close(g, e, rtol=1e-4, atol=1e-4, msg=f"stage {level + 1}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("detector", ["faster_rcnn_r50", "rfcn_r101"])
+def test_resnet_detectors_train_and_predict(torch_home, root, tmp_path, detector):
+    """The GPU-profile configs run end to end on the CPU (random init: no ImageNet file needed)."""
+    import json
+
+    from drbench.detectors.predict import predict
+    from drbench.detectors.train import train
+
+    checkpoint = train(detector, [root], tmp_path / "work", max_iters=1, image_scale=(320, 97),
+                       frames={root: ["000001", "000002"]}, init="random")
+    (scalars,) = (tmp_path / "work").glob("*/vis_data/scalars.json")
+    losses = [json.loads(line)["loss"] for line in scalars.read_text().splitlines()]
+    assert len(losses) == 1 and 0 < losses[0] < 100
+    written = predict(detector, checkpoint, root / "training" / "image_2", tmp_path / "pred",
+                      names=["000050"], image_scale=(320, 97), score_thr=0.0, progress=False)
+    assert [p.name for p in written] == ["000050.txt"]
