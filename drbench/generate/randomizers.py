@@ -378,11 +378,6 @@ def invalid_values(ctx: SceneContext) -> str | None:
                 return f"light {obj.name!r} has invalid power {light.energy} (must be finite and >= 0)"
             if not _finite(light.color) or min(light.color) < 0:
                 return f"light {obj.name!r} has invalid colour {tuple(light.color)}"
-    render = ctx.scene.render
-    fixed = {"width": render.resolution_x, "height": render.resolution_y, "samples": ctx.scene.cycles.samples}
-    for key, value in fixed.items():  # the profile's render budget, not a randomizer's to change
-        if value != getattr(ctx.settings, key):
-            return f"render setting {key} changed from {getattr(ctx.settings, key)} to {value}"
     angle = ctx.camera.data.angle_x
     if not math.isfinite(angle) or not 0 < angle < math.pi:
         return f"camera field of view {angle} rad is not in (0, pi)"
@@ -418,6 +413,17 @@ def cars_in_view(ctx: SceneContext) -> int:
     return count
 
 
+def _render_budget(ctx: SceneContext) -> dict:
+    """The render settings no randomizer may change (they are the run's, i.e. the profile's)."""
+    render = ctx.scene.render
+    return {"width": render.resolution_x, "height": render.resolution_y, "samples": ctx.scene.cycles.samples}
+
+
+def _budget_change(before: dict, after: dict) -> str | None:
+    return next((f"render setting {key} changed from {before[key]} to {after[key]}"
+                 for key in before if after[key] != before[key]), None)
+
+
 def _pose(ctx: SceneContext) -> tuple:
     return (tuple((tuple(c.location), tuple(c.rotation_euler)) for c in ctx.cars),
             tuple(ctx.camera.location), tuple(ctx.camera.rotation_euler), ctx.camera.data.angle_x)
@@ -440,6 +446,7 @@ def apply(ctx: SceneContext, image_seed: int, index: int | None = None, progress
     """
     limit = ctx.settings.randomizer_timeout
     moved_cars = None
+    budget = _render_budget(ctx)
     for stream, instance in bound_randomizers(ctx.settings):
         if progress:
             progress(f"randomizer {stream!r}")
@@ -453,7 +460,7 @@ def apply(ctx: SceneContext, image_seed: int, index: int | None = None, progress
             raise
         except Exception as error:
             raise RandomizerError(stream, index, f"raised {type(error).__name__}: {error}") from error
-        problem = invalid_values(ctx)
+        problem = invalid_values(ctx) or _budget_change(budget, _render_budget(ctx))
         if problem:
             raise RandomizerError(stream, index, f"left an invalid value: {problem}")
         if _pose(ctx) != before:
