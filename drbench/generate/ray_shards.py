@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from drbench.generate.car_library import summary as model_summary
 from drbench.generate.runner import (SCRATCH, STAGES, GenerationError, _check_resumable, _complete, _manifest,
                                      _paths, _remove_partial, _retry_unwritten, _Run, _validate, _work,
-                                     generate, manifest_name)
+                                     generate, manifest_name, report, write_manifest)
 from drbench.generate import engine as engines
 from drbench.generate.settings import Settings
 from drbench.io import write_bytes_atomic, write_json_atomic
@@ -274,22 +274,8 @@ def generate_on_ray(
         if owns_connection:
             ray.shutdown()
         if run.engine:
-            write_json_atomic(out_dir / manifest_name(None), _manifest(
-                run, complete=all(_complete(_paths(out_dir, i, settings.masks)) for i in indices)))
-    seconds = time.perf_counter() - started
-    generated = run.generated
+            write_manifest(run, out_dir / manifest_name(None))
     return {
-        "out_dir": str(out_dir),
-        "count": n,
-        "dataset": settings.digest(seed),
-        "engine": run.engine.get("used"),
-        "shard": None,
-        "generated": generated,
-        "skipped": len(indices) - len(todo),
-        "failed": dict(run.failed),
-        "labels": run.labels,
-        "seconds": seconds,
-        "seconds_per_image": seconds / generated if generated else None,
-        "stage_seconds": {stage: run.totals[stage] / generated if generated else None for stage in STAGES},
+        **report(run, todo, started, run.engine.get("used")),
         "ray": {"workers": workers, "retried": retried, "chunks_per_node": dict(chunks_per_node)},
     }

@@ -478,18 +478,29 @@ def generate(
                                   f"form a valid data set; see {manifest_path})")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        write_json_atomic(manifest_path, _manifest(
-            run, complete=all(_complete(_paths(out_dir, i, settings.masks)) for i in indices)))
+        write_manifest(run, manifest_path)
+    return report(run, todo, started, used)
+
+
+def write_manifest(run: "_Run", path: Path) -> None:
+    """The run's manifest, ``complete`` when every index of the run has all its files."""
+    masks = run.settings.masks
+    write_json_atomic(path, _manifest(run, complete=all(_complete(_paths(run.out_dir, i, masks))
+                                                        for i in run.indices)))
+
+
+def report(run: "_Run", todo: list[int], started: float, engine: str | None) -> dict:
+    """What ``generate`` returns: counts, failures and timings per image and per stage."""
     seconds = time.perf_counter() - started
     generated = run.generated
     return {
-        "out_dir": str(out_dir),
-        "count": n,
-        "dataset": settings.digest(seed),
-        "engine": used,
-        "shard": list(shard) if shard else None,
+        "out_dir": str(run.out_dir),
+        "count": run.n,
+        "dataset": run.settings.digest(run.seed),
+        "engine": engine,
+        "shard": list(run.shard) if run.shard else None,
         "generated": generated,
-        "skipped": len(indices) - len(todo),
+        "skipped": len(run.indices) - len(todo),
         "failed": dict(run.failed),
         "labels": run.labels,
         "seconds": seconds,
