@@ -67,6 +67,14 @@ def _lane_spot(ctx, rng, lanes: np.ndarray, depth: float) -> tuple[float, float,
     return x, y, yaw
 
 
+def _draw_lanes(ctx, rng: np.random.Generator) -> np.ndarray:
+    """2–5 lanes of one random width, the camera among or beside them; kept on ``ctx`` for the road."""
+    lane_width = rng.uniform(2.8, 3.8)
+    lanes = (np.arange(int(rng.integers(2, 6))) - rng.uniform(0.5, 3.0)) * lane_width
+    ctx.lanes, ctx.lane_width = tuple(float(v) for v in lanes), float(lane_width)
+    return lanes
+
+
 @functools.lru_cache(maxsize=8)
 def _models(folder: str) -> list:
     return car_library.find_models(folder)
@@ -93,9 +101,7 @@ class Cars(Randomizer):
         models = _models(settings.car_models_dir) if settings.car_models_dir else []
         ratio = settings.car_model_ratio if self.model_ratio is None else self.model_ratio
         ctx.road_yaw = math.pi / 2 + math.radians(rng.uniform(-15, 15))
-        lane_width = rng.uniform(2.8, 3.8)
-        lanes = (np.arange(int(rng.integers(2, 6))) - rng.uniform(0.5, 3.0)) * lane_width
-        ctx.lanes, ctx.lane_width = tuple(float(v) for v in lanes), float(lane_width)
+        lanes = _draw_lanes(ctx, rng)
         for _ in range(int(rng.integers(low, high + 1))):
             model = models[int(rng.integers(len(models)))] if models and rng.random() < ratio else None
             if model is None:
@@ -290,9 +296,7 @@ class RoadScene(Randomizer):
 
     def sample(self, ctx: SceneContext, rng: np.random.Generator) -> None:
         if not ctx.lanes:
-            ctx.lane_width = float(rng.uniform(2.8, 3.8))
-            ctx.lanes = tuple(float(v) for v in (np.arange(int(rng.integers(2, 6))) - rng.uniform(0.5, 3.0))
-                              * ctx.lane_width)
+            _draw_lanes(ctx, rng)
         shoulder = rng.uniform(self.min_shoulder, self.max_shoulder)
         sidewalk = rng.uniform(self.min_sidewalk, self.max_sidewalk)
         road.build_road(ctx, rng, "road", shoulder=shoulder, dash=rng.uniform(2.0, 4.0),
