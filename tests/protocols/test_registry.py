@@ -34,6 +34,23 @@ def test_ablation_rows_follow_the_randomizer_list():
         assert off not in kept and len(kept) == len(DEFAULT_RANDOMIZERS) - 1
 
 
+def test_synthetic_only_expands_one_arm_per_detector_and_data_source():
+    arms = expand_arms(protocol("synthetic-only").arms, profile("cpu"))
+    assert [(arm.name, arm.data, arm.detector) for arm, _ in arms] == [
+        (f"{data}-{d.replace('_', '-')}", data, d)
+        for data in ("dr", "vkitti") for d in ("faster_rcnn", "rfcn", "ssd")]
+
+
+def test_an_init_follows_its_detector(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: p\ndescription: d\narms:\n"
+                    "  - {name: dr, data: dr, detectors: [rfcn, ssd]}\n"
+                    "  - {name: tuned, data: real, init: dr, detectors: [rfcn, ssd]}\n")
+    arms = expand_arms(load_protocol(path).arms, profile("cpu"))
+    assert [(arm.name, arm.init) for arm, _ in arms] == [
+        ("dr-rfcn", None), ("dr-ssd", None), ("tuned-rfcn", "dr-rfcn"), ("tuned-ssd", "dr-ssd")]
+
+
 def test_a_bad_protocol_file_is_named(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: real, init: later}\n"
@@ -42,6 +59,9 @@ def test_a_bad_protocol_file_is_named(tmp_path):
         load_protocol(bad)
     bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: imagenet}\n")
     with pytest.raises(ValueError, match=r"bad\.yaml"):
+        load_protocol(bad)
+    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, detector: ssd, detectors: [ssd]}\n")
+    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*detector or detectors, not both"):
         load_protocol(bad)
 
 

@@ -62,3 +62,15 @@ def test_profiles_list_only_known_protocols():
 
     for name, settings in PROFILES.items():
         assert set(settings["protocols"]) <= set(registry()), name
+
+
+def test_training_steps_are_keyed_by_the_detector_config_content(tmp_path):
+    from drbench.detectors.config import config_digest
+
+    plan = run_protocol("detectors", "tiny", runs_dir=tmp_path / "runs", board_dir=tmp_path / "board",
+                        dry_run=True)
+    trains = [s for s in plan if s["kind"] == "train"]
+    assert [s["params"]["detector"] for s in trains] == ["faster_rcnn", "rfcn", "ssd"]
+    assert [s["params"]["detector_config"] for s in trains] == [
+        config_digest(d) for d in ("faster_rcnn", "rfcn", "ssd")]
+    assert len({s["key"] for s in trains}) == 3 and not (tmp_path / "runs" / "train").exists()

@@ -1,4 +1,4 @@
-"""synthetic-only at the tiny profile: DR against Virtual KITTI, or Virtual KITTI reported absent.
+"""synthetic-only at the tiny profile: each detector on DR against Virtual KITTI, or VKITTI reported absent.
 
 The Virtual KITTI tree is built from real KITTI frames (their PNGs linked, their
 labels written as 1.3.1 ``motgt`` rows), so the vkitti arm converts and trains
@@ -45,40 +45,55 @@ def _events(runs):
     return [json.loads(line) for line in (runs / "events.jsonl").read_text().splitlines()]
 
 
-def test_vkitti_arm_is_reported_absent_then_converts_trains_and_scores(tmp_path, root, monkeypatch):
+DETECTORS = ["faster-rcnn", "rfcn", "ssd"]
+
+
+def test_vkitti_arms_are_reported_absent_then_convert_train_and_score(tmp_path, root, monkeypatch):
     monkeypatch.delenv(VKITTI_ENV, raising=False)
     runs, board = tmp_path / "runs", tmp_path / "board"
     out = io.StringIO()
     results = run_protocol("synthetic-only", "tiny", seed=1, runs_dir=runs, board_dir=board,
                            console=Console(file=out, width=200))
-    dr, missing = results
-    assert dr["arm"] == "dr" and dr["trained_on"] == "dr:4"
-    assert missing == {"protocol": "synthetic-only", "arm": "vkitti", "absent": VKITTI_ABSENT}
+    dr, missing = results[:3], results[3:]
+    assert [e["arm"] for e in dr] == [f"dr-{d}" for d in DETECTORS], "each detector on DR"
+    assert [e["detector"] for e in dr] == ["faster_rcnn", "rfcn", "ssd"]
+    assert {e["trained_on"] for e in dr} == {"dr:4"}
+    assert missing == [{"protocol": "synthetic-only", "arm": f"vkitti-{d}", "absent": VKITTI_ABSENT}
+                       for d in DETECTORS]
     assert VKITTI_ABSENT == "vkitti: absent (give --vkitti-root)"
     table = out.getvalue()[out.getvalue().index("synthetic-only: AP40"):]
-    assert "vkitti" in table and VKITTI_ABSENT in table, "the results table names the missing arm"
+    assert "vkitti-ssd" in table and VKITTI_ABSENT in table, "the results table names the missing arms"
     events = _events(runs)
-    assert [e["metadata"]["reason"] for e in events if e["key"] == "arm_absent"] == [VKITTI_ABSENT]
+    assert [e["metadata"]["reason"] for e in events if e["key"] == "arm_absent"] == [VKITTI_ABSENT] * 3
     assert events[-1]["key"] == "protocol_stop" and events[-1]["metadata"]["absent"] == {
-        "vkitti": VKITTI_ABSENT}
-    assert [e["arm"] for e in read_entries(board)] == ["dr"]
+        f"vkitti-{d}": VKITTI_ABSENT for d in DETECTORS}
+    assert sorted(e["arm"] for e in read_entries(board)) == [f"dr-{d}" for d in DETECTORS]
+    assert [e["key"] for e in events].count("generate_start") == 1, "one DR set for all detectors"
 
     source = vkitti_from_kitti(root, tmp_path / "vkitti")
     plan = run_protocol("synthetic-only", "tiny", seed=1, runs_dir=runs, board_dir=board,
                         vkitti_root=source, dry_run=True, console=Console(file=io.StringIO()))
-    assert [(s["kind"], s["status"]) for s in plan if s["kind"] in ("generate", "convert")] == [
-        ("generate", "cached"), ("convert", "to run")]
+    assert {(s["kind"], s["status"]) for s in plan if s["kind"] in ("generate", "convert")} == {
+        ("generate", "cached"), ("convert", "to run")}
+    assert [s["status"] for s in plan if s["kind"] == "train"] == ["cached"] * 3 + ["to run"] * 3
 
     before = len(_events(runs))
-    dr_again, vkitti = run_protocol("synthetic-only", "tiny", seed=1, runs_dir=runs, board_dir=board,
-                                    vkitti_root=source, console=Console(file=io.StringIO()))
-    assert dr_again["scores"] == dr["scores"], "the DR arm is reused from the step cache"
+    again = run_protocol("synthetic-only", "tiny", seed=1, runs_dir=runs, board_dir=board,
+                         vkitti_root=source, console=Console(file=io.StringIO()))
+    dr_again, vkitti = again[:3], again[3:]
+    assert [e["scores"] for e in dr_again] == [e["scores"] for e in dr], \
+        "the DR arms are reused from the step cache"
     started = [e["key"] for e in _events(runs)[before:] if e["key"].endswith("_start")]
-    assert started == ["protocol_start", "convert_start", "train_start", "predict_start", "evaluate_start"]
-    assert vkitti["trained_on"] == "vkitti:4" and vkitti["steps"]["train"] != dr["steps"]["train"]
-    easy = vkitti["scores"]["0.5"]["easy"]
-    assert easy["n_gt"] == 38 and 0 <= easy["ap40"] <= 100
-    assert {e["arm"] for e in read_entries(board)} == {"dr", "vkitti"}
+    assert started == ["protocol_start", "convert_start"] + [
+        "train_start", "predict_start", "evaluate_start"] * 3
+    assert [e["arm"] for e in vkitti] == [f"vkitti-{d}" for d in DETECTORS]
+    for entry, dr_entry in zip(vkitti, dr):
+        assert entry["trained_on"] == "vkitti:4" and entry["detector"] == dr_entry["detector"]
+        assert entry["steps"]["train"] != dr_entry["steps"]["train"]
+        easy = entry["scores"]["0.5"]["easy"]
+        assert easy["n_gt"] == 38 and 0 <= easy["ap40"] <= 100
+    assert {e["arm"] for e in read_entries(board)} == {f"{k}-{d}" for k in ("dr", "vkitti")
+                                                      for d in DETECTORS}
 
     (converted,) = (runs / "convert").iterdir()
     labels = converted / "data" / "label_2"
