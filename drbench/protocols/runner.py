@@ -1,7 +1,9 @@
 """Run a protocol at a profile: expand its arms, run their cached steps, score each arm.
 
 Every arm ends as a schema-checked leaderboard entry; steps shared between
-arms (the same DR data, the same pretrained model) run once.
+arms (the same DR data, the same pretrained model) run once. Arms run in waves
+(fine-tuning after the model it starts from), so one wave's arms can train side
+by side on a Ray cluster (ray_arms.py) through the very same steps.
 """
 
 from __future__ import annotations
