@@ -26,13 +26,12 @@ def score_on_ray(jobs: list[dict], steps: StepRunner, address: str, resources: d
     if not ray.is_initialized():
         ray.init(address=address, logging_level="WARNING", log_to_driver=False)
     task = ray.remote(max_retries=3, **resources)(_score_task)
+    keys = [steps.key("train", job["train"], tuple(job["upstream"])) for job in jobs]
     refs: dict[str, object] = {}
-    for job in jobs:
-        key = steps.key("train", job["train"], tuple(job["upstream"]))
+    for key, job in zip(keys, jobs):
         if key not in refs:
             refs[key] = task.remote(job, str(steps.runs_dir))
             steps.log.event("arm_task", job["arm"], train=key, resources=resources)
-    keys = [steps.key("train", job["train"], tuple(job["upstream"])) for job in jobs]
     results = dict(zip(refs, ray.get(list(refs.values()))))
     return [results[key] for key in keys]
 

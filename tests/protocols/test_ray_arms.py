@@ -8,9 +8,13 @@ import pytest
 from ray_cluster import local_cluster
 from rich.console import Console
 
-from drbench.protocols import protocol
-from drbench.protocols.runner import expand_arms, run_protocol, waves
+from drbench.events import EventLog
+from drbench.paths import kitti_root
 from drbench.profiles import profile
+from drbench.protocols import protocol
+from drbench.protocols.ray_arms import score_on_ray
+from drbench.protocols.runner import expand_arms, prepare_arm, run_protocol, waves
+from drbench.steps import StepRunner
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +35,15 @@ def test_fine_tune_on_ray_trains_a_wave_side_by_side_and_fills_the_local_cache(t
     with local_cluster(2) as address:
         entries = run_protocol("fine-tune", "tiny", seed=5, runs_dir=runs, board_dir=board,
                                ray_address=address, console=Console(file=io.StringIO()))
+        events = _events(runs)
+        steps = StepRunner(runs, EventLog(runs / "events.jsonl"), Console(file=io.StringIO()))
+        arm = protocol("fine-tune").arms[0]
+        job, _ = prepare_arm(arm, {}, profile("tiny"), 5, steps, kitti_root(), None, {})
+        twice = score_on_ray([job, job], steps, address, {"num_cpus": 1})
+    assert twice[0] == twice[1] and twice[0]["evaluation"]["key"] == entries[0]["steps"]["evaluate"]
+    assert [e["key"] for e in _events(runs)[len(events):]].count("arm_task") == 1, \
+        "arms with the same training step share one task"
     assert [e["arm"] for e in entries] == ["dr", "dr-then-real-4", "real-4"], "protocol order"
-    events = _events(runs)
     started = {e["value"]: e for e in events if e["key"] == "arm_task_start"}
     assert set(started) == {"dr", "real-4", "dr-then-real-4"}
     first_train_stop = min(e["time_ms"] for e in events if e["key"] == "train_stop")
