@@ -1,7 +1,7 @@
 """Score a wave of protocol arms side by side as Ray tasks (``drbench run/all --ray-address``).
 
-The driver runs each wave's data steps (a DR set renders across the cluster only when
-generated with ``drbench generate --ray-address``); then every arm's train, predict and
+The driver runs each wave's data steps (a DR set renders across the cluster through
+``generate_on_ray``, see runner.prepare_arm); then every arm's train, predict and
 evaluate steps run in one task, through the same cached steps as a local run. The step
 folders live in ``runs_dir``, so every node must see it at the same path (a shared file
 system); a task lost with its node is retried by Ray and resumes from the step's last

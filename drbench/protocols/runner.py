@@ -39,10 +39,14 @@ def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
     split = {arm.name for arm in arms if arm.detectors}  # an init names the same detector's arm
     per_detector = []
     for arm in arms:
-        per_detector += [arm.model_copy(update={
-            "name": f"{arm.name}-{d.replace('_', '-')}", "detector": d, "detectors": None,
-            "init": f"{arm.init}-{d.replace('_', '-')}" if arm.init in split else arm.init})
-            for d in arm.detectors] if arm.detectors else [arm]
+        if not arm.detectors:
+            per_detector.append(arm)
+            continue
+        for detector in arm.detectors:
+            suffix = detector.replace("_", "-")
+            init = f"{arm.init}-{suffix}" if arm.init in split else arm.init
+            per_detector.append(arm.model_copy(update={
+                "name": f"{arm.name}-{suffix}", "detector": detector, "detectors": None, "init": init}))
     expanded = []
     for arm in per_detector:
         if arm.per_real_n:
