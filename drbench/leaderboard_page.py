@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from drbench.data.levels import LEVEL_NAMES
 from drbench.leaderboard import EntryError
 
-LEVELS = ("easy", "moderate", "hard")
 IOUS = ("0.5", "0.7")
 LEVEL_COLORS = {"easy": "#1b9e77", "moderate": "#d95f02", "hard": "#7570b3"}
 DEFAULT_SORT = "ap40-0.5-easy"
@@ -54,7 +54,7 @@ COLUMNS = (
     Column("run", "run", lambda e: e["run_id"], _run_text),
     Column("detector", "detector", lambda e: e["detector"], lambda e: html.escape(e["detector"])),
     Column("trained-on", "trained on", lambda e: e["trained_on"], lambda e: html.escape(e["trained_on"])),
-    *(_ap_column(iou, level) for iou in IOUS for level in LEVELS),
+    *(_ap_column(iou, level) for iou in IOUS for level in LEVEL_NAMES),
 )
 
 STYLE = """
@@ -115,7 +115,7 @@ def pr_svg(entry: dict) -> str:
         parts.append(f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="none" stroke="#999"/>'
                      f'<text x="{left + size / 2}" y="{top - 5}" font-size="10" text-anchor="middle">'
                      f'IoU {iou}</text>')
-        for level in LEVELS:
+        for level in LEVEL_NAMES:
             points = curves[iou][level]
             steps = []
             for (recall, precision), (next_recall, _) in zip(points, points[1:] + points[-1:]):

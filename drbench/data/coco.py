@@ -14,7 +14,7 @@ import struct
 from pathlib import Path
 
 from drbench.data.kitti import KittiObject, read_labels
-from drbench.evaluate.devkit import LEVELS, NEIGHBOUR_CLASS, Level
+from drbench.data.levels import LEVELS, NEIGHBOUR_CLASS, Level
 from drbench.io import write_json_atomic
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from drbench.evaluate.devkit import IOU_THRESHOLDS, LEVELS, Frames, Level, frame_table, resample_ap
+from drbench.data.levels import LEVELS, Level
+from drbench.evaluate.devkit import IOU_THRESHOLDS, Frames, frame_table, resample_ap
 
 LOOKUPS_PER_PASS = 100_000  # resampled frames per pass, bounding [resamples, frames, 41] arrays
 

@@ -47,28 +47,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drbench.data.kitti import KittiObject
+from drbench.data.levels import LEVELS, NEIGHBOUR_CLASS, Level
 
 N_SAMPLE_PTS = 41
 NO_DETECTION = -10000000.0
 IOU_THRESHOLDS = (0.5, 0.7)
-NEIGHBOUR_CLASS = {"car": "van", "pedestrian": "person_sitting"}
-
-
-@dataclass(frozen=True)
-class Level:
-    """One difficulty level: which ground truth counts (the rest is ignored)."""
-
-    name: str
-    min_height: float
-    max_occlusion: int
-    max_truncation: float
-
-
-LEVELS = (
-    Level("easy", 40, 0, 0.15),
-    Level("moderate", 25, 1, 0.30),
-    Level("hard", 25, 2, 0.50),
-)
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 
 from drbench.data.coco import frame_dirs
 from drbench.data.kitti import read_labels
-from drbench.evaluate.devkit import LEVELS
+from drbench.data.levels import LEVELS
 from drbench.io import write_json_atomic
 
 HEIGHT_EDGES = [0, 10, 20, 25, 30, 40, 60, 80, 120, 160, 240, 400, 10000]

@@ -1,0 +1,1 @@
+"""Detectors: mmdet configs as data, drbench's mmdet modules, training and prediction."""
