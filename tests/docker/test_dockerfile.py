@@ -2,6 +2,7 @@
 steps as tox.ini (through drbench/setup/install.py)."""
 
 import configparser
+import json
 import re
 import shutil
 import subprocess
@@ -41,7 +42,8 @@ def test_dockerfile_sets_up_through_the_script_tox_runs(dockerfile):
     tox = configparser.ConfigParser(interpolation=None)
     tox.read(REPO_ROOT / "tox.ini")
     script = "python drbench/setup/install.py"
-    assert tox["testenv"]["commands_pre"].split() == script.split(), "tox sets up through it alone"
+    assert tox["testenv"]["commands_pre"].split() == script.split() + ["--venv", "{toxworkdir}{/}drbench"], \
+        "tox sets up through it alone, into the one virtualenv every env shares"
     assert f"RUN {script}" in text
     assert not re.search(r"pip3? install (?!--no-cache-dir uv==)", text), \
         f"{dockerfile.name} installs outside the script"
@@ -58,15 +60,26 @@ def test_install_script_pins_what_the_package_pins():
         name, spec = re.match(r"([\w-]+)(.*)", pin).groups()
         if name in pinned:
             assert pinned[name] == spec, f"install.py {pin} vs pyproject {name}{pinned[name]}"
-    commands = install.steps([])
+    commands = install.steps(sys.executable, [])
     assert [c[3] for c in commands if c[1:3] == ["-m", "pip"]] == ["install"] * 3
     assert commands[1][-1].endswith("mmcv_wheel.py") and commands[-1][-1].endswith("[test]"), \
         "mmcv compiles against torch before drbench goes in"
 
 
 def test_install_script_rejects_unknown_options(capsys):
-    assert install.main(["--user"]) == 2
-    assert "unknown option(s) --user" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        install.main(["--user"])
+    assert exited.value.code == 2 and "unrecognized arguments: --user" in capsys.readouterr().err
+
+
+def test_a_stamped_virtualenv_is_reused_without_installing(tmp_path, capsys):
+    """Switching tox envs (smoke, tests) must not set the stack up again."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "python").symlink_to(sys.executable)
+    (tmp_path / install.STAMP).write_text(json.dumps(install.stamp()))
+    assert install.main(["--venv", str(tmp_path)]) == 0
+    assert "is up to date" in capsys.readouterr().out
+    assert install.stamp()["repo"] == str(REPO_ROOT), "a clone elsewhere is set up on its own"
 
 
 def test_gpu_image_compiles_mmcv_cuda_ops_and_can_render_through_egl():
