@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--workers", type=int, default=None, help="render processes side by side (default 1; "
                      "with --ray-address: Ray render actors, default one per CPU (or GPU) of the cluster)")
     gen.add_argument("--ray-address", default=None, metavar="ADDR",
-                     help="render on this Ray cluster (auto, HOST:PORT or ray://HOST:10001); see README, Scale-out")
+                     help="render on this Ray cluster (auto, HOST:PORT or ray://HOST:10001); see docs/scale-out.md")
     gen.add_argument("--ray-gpus-per-worker", type=float, default=0,
                      help="with --ray-address: GPUs per render actor (0: one actor per CPU)")
     gen.add_argument("--max-failures", type=int, default=None,
@@ -123,10 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-progress", action="store_true",
                     help="no progress bar (it is shown only on a terminal anyway)")
     tr.add_argument("--deterministic", action="store_true",
-                    help="torch's deterministic algorithms (see README, Determinism)")
+                    help="torch's deterministic algorithms (see docs/detectors.md, Determinism)")
     tr.add_argument("--launcher", choices=("none", "pytorch"), default="none",
                     help="pytorch: one of the processes torchrun starts (multi-GPU, multi-node; "
-                    "see README, Scale-out); --batch-size is then per process")
+                    "see docs/scale-out.md); --batch-size is then per process")
 
     pr = sub.add_parser("predict", help="detect cars in a folder of images, write KITTI predictions",
                         description="Run a trained detector over every image in --images (any "
@@ -169,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="print the steps, which are cached, and the estimated time")
         command.add_argument("--ray-address", default=None, metavar="ADDR",
                              help="run on this Ray cluster: DR sets render across it and the arms "
-                             "of a wave train side by side (the runs dir must be shared); see README, Scale-out")
+                             "of a wave train side by side (the runs dir must be shared); see docs/scale-out.md")
 
     rn = sub.add_parser("run", help="one protocol at a profile, scored onto the leaderboard",
                         description="Run one protocol (see drbench/protocols/*.yaml): each arm is "

@@ -134,7 +134,7 @@ def train(
     ``checkpoint_every`` saves every K iterations so there is one.
     ``launcher`` "pytorch": one of several processes started by torchrun (see distributed.py).
     ``deterministic``: torch's deterministic algorithms and cuDNN settings;
-    ops that have none (CUDA backward of PSRoIAlign, see README) warn.
+    ops that have none (CUDA backward of PSRoIAlign, see docs/detectors.md) warn.
     ``progress``: a rich bar with iteration, loss and ETA on ``console``
     (None: only when it is a terminal).
     """

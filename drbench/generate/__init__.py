@@ -2,7 +2,7 @@
 
 Blender runs only in worker child processes (worker.py, pipeline.py); importing
 this package does not import Blender. User randomizers: see api.py and
-README_SECTION.md.
+docs/generation.md.
 """
 
 from drbench.generate.api import ConfigError, Randomizer, RandomizerError, Range, randomizer
