@@ -1,1 +1,1 @@
-"""Worked examples of user randomizers (see README_SECTION.md)."""
+"""Worked examples of user randomizers (see the README's "Randomizers" section)."""
