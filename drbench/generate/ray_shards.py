@@ -213,7 +213,8 @@ def generate_on_ray(
                         start_actor()
                         continue
                     if not run.opened:  # the first actor up decides the engine, where the rendering happens
-                        run.open(*ray.get(actor.choose_engine.remote()), answer["randomizers"])
+                        used, probe = ray.get(actor.choose_engine.remote())
+                        run.open(used, probe, answer["randomizers"])
                     node_of[actor] = answer["node"]
                     idle.append(actor)
                     continue
