@@ -248,11 +248,11 @@ def run_generate(args: argparse.Namespace) -> None:
     """``drbench generate``: settings from --config (if any), overridden by flags."""
     import dataclasses
 
-    from drbench.generate.config import default_out_dir, load_config, settings_from_mapping
-    from drbench.generate.runner import generate
+    from drbench.generate.config import default_out_dir, load_generation_config, settings_from_mapping
+    from drbench.generate.local_run import generate
     from drbench.generate.settings import Settings
 
-    settings, run = load_config(args.config) if args.config else (Settings(), {})
+    settings, run = load_generation_config(args.config) if args.config else (Settings(), {})
     overrides = {key: value for key, value in (
         ("width", args.width), ("height", args.height), ("samples", args.samples), ("engine", args.engine),
         ("texture_bank", args.texture_bank), ("texture_dir", args.texture_dir and str(args.texture_dir.resolve())),

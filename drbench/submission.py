@@ -98,7 +98,8 @@ def sample_in_isolation(entry: dict, settings: dict, kitti_root: str | None, scr
     no real image."""
     from drbench.generate.api import ConfigError
     from drbench.generate.audit import ENV, read_log
-    from drbench.generate.runner import GenerationError, generate
+    from drbench.generate.generation_run import GenerationError
+    from drbench.generate.local_run import generate
     from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
 
     log = scratch / "opened.txt"

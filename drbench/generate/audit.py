@@ -47,7 +47,7 @@ def record_blender_images() -> None:
     """Log the files behind every image datablock (Blender opened them from C)."""
     if not os.environ.get(ENV):
         return
-    import bpy
+    import bpy  # lazy: the parent imports this module too, and it must never load Blender
 
     for image in bpy.data.images:
         if image.source == "FILE" and image.filepath:

@@ -7,6 +7,8 @@ a few milliseconds.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 
@@ -107,8 +109,6 @@ MAX_DECODED = 32
 def image_files(folder: str) -> list[str]:
     """Image files under ``folder`` (recursive, sorted: the same list on every machine)."""
     if folder not in _FILES:
-        from pathlib import Path
-
         root = Path(folder)
         if not root.is_dir():
             raise FileNotFoundError(f"image folder {folder} does not exist")

@@ -63,7 +63,7 @@ def settings_from_mapping(data: dict, where: str = "<config>") -> Settings:
         raise ConfigError(_format(where, error)) from None
 
 
-def load_config(path: str | os.PathLike) -> tuple[Settings, dict]:
+def load_generation_config(path: str | os.PathLike) -> tuple[Settings, dict]:
     """(settings, run options) from a YAML or JSON file; errors name the file and the key."""
     path = Path(path)
     if not path.is_file():

@@ -1,15 +1,16 @@
 """Generate one data set across a Ray cluster: chunks of image indices as tasks on render actors.
 
 Each actor (one per CPU slot, or per GPU) owns one long-lived render worker, the same
-Blender child process ``runner.generate`` drives, and renders a chunk of indices into
-node-local scratch; it hands the files' bytes back and the driver writes them into
-``out_dir`` (label file last), so the nodes need no shared output folder. Images depend
+Blender child process ``local_run.generate`` drives, and renders a chunk of indices into
+node-local scratch (a GenerationRun of its own); it hands the files' bytes back and the
+driver writes them into ``out_dir`` (label file last), so the nodes need no shared output folder. Images depend
 only on (run seed, index), so the data set and its one ``manifest.json`` equal a
 single-process run's, byte for byte.
 
 When an actor or its node is lost, its chunk goes back on the queue (up to
 ``max_attempts`` tries), a replacement actor is asked for, and the other actors go on;
-a chunk that raised is retried the same way. ``resume`` skips images already complete.
+a chunk that raised is retried the same way. The run itself (what is left, resume,
+manifest, failure accounting, events, report) is the same GenerationRun as a local run's.
 
 Test hook: with DRBENCH_RAY_FAULT=FILE in the nodes' environment, the first actor asked
 for a chunk on the node whose id FILE holds deletes FILE and kills its node (its raylet,
@@ -24,18 +25,15 @@ import os
 import shutil
 import signal
 import tempfile
-import time
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-from drbench.generate.car_library import summary as model_summary
-from drbench.generate.runner import (SCRATCH, STAGES, GenerationError, _check_resumable, _complete, _manifest,
-                                     _paths, _remove_partial, _retry_unwritten, _Run, _validate, _work,
-                                     generate, manifest_name, report, write_manifest)
+from drbench.events import EventLog
 from drbench.generate import engine as engines
+from drbench.generate.generation_run import GenerationRun, image_paths, progress_bar
+from drbench.generate.local_run import generate
 from drbench.generate.settings import Settings
-from drbench.io import write_bytes_atomic, write_json_atomic
+from drbench.generate.worker_client import start_checked_worker
+from drbench.io import write_bytes_atomic
 
 FILE_ORDER = ("image", "mask", "side", "label")  # label last: a label file marks the image complete
 
@@ -53,8 +51,8 @@ class RenderActor:
 
     def start(self) -> dict:
         """Start the render worker and check the randomizers (ConfigError if bad)."""
-        import ray
-        self.worker, randomizers = _validate(self.settings)
+        import ray  # lazy: an optional extra (drbench[ray]), ~0.5 s to import, needed only on a cluster
+        self.worker, randomizers = start_checked_worker(self.settings)
         return {"node": ray.get_runtime_context().get_node_id(), "randomizers": randomizers}
 
     def choose_engine(self) -> tuple[str, dict | None]:
@@ -64,18 +62,16 @@ class RenderActor:
     def render(self, indices: list[int], engine: str) -> dict:
         """Render ``indices``; returns {"files": {index: {kind: bytes}}, "failed", "totals", "labels", "stop"}."""
         _lose_node_if_asked()
-        run = _Run(out_dir=self.folder, n=self.n, seed=self.seed, settings=self.settings, shard=None,
-                   indices=indices, engine={"used": engine}, timeout=self.timeout, max_failures=self.max_failures)
-        for folder in ("image_2", "label_2", "label_json") + (("mask_2",) if self.settings.masks else ()):
-            (self.folder / folder).mkdir(exist_ok=True)
-        scratch = self.folder / SCRATCH
-        scratch.mkdir(exist_ok=True)
-        self.worker = _work(run, collections.deque(indices), scratch, self.threads, lambda: None,
-                            self.worker, keep=True)
-        self.worker = _retry_unwritten(run, scratch, self.threads, lambda: None, self.worker, keep=True)
+        run = GenerationRun(out_dir=self.folder, n=self.n, seed=self.seed, settings=self.settings,
+                            indices=indices, engine={"used": engine}, timeout=self.timeout,
+                            max_failures=self.max_failures)
+        run.make_output_folders()
+        scratch = run.make_scratch()
+        self.worker = run.render(scratch, self.threads, lambda: None, self.worker, keep=True)
+        self.worker = run.retry_unwritten(scratch, self.threads, lambda: None, self.worker, keep=True)
         files = {}
         for index in indices:
-            paths = {kind: Path(path) for kind, path in _paths(self.folder, index, self.settings.masks).items()
+            paths = {kind: Path(path) for kind, path in image_paths(self.folder, index, self.settings.masks).items()
                      if path}
             if index not in run.failed and all(path.exists() for path in paths.values()):
                 files[index] = {kind: path.read_bytes() for kind, path in paths.items()}
@@ -96,7 +92,7 @@ def _lose_node_if_asked() -> None:
     path = os.environ.get("DRBENCH_RAY_FAULT")
     if not path or not os.path.exists(path):
         return
-    import ray
+    import ray  # lazy: an optional extra (drbench[ray]), ~0.5 s to import, needed only on a cluster
     if Path(path).read_text().strip() != ray.get_runtime_context().get_node_id():
         return
     try:
@@ -112,7 +108,7 @@ def _lose_node_if_asked() -> None:
 
 
 def _write_image(out_dir: Path, index: int, files: dict, masks: bool) -> None:
-    paths = _paths(out_dir, index, masks)
+    paths = image_paths(out_dir, index, masks)
     for kind in FILE_ORDER:
         if paths.get(kind):
             write_bytes_atomic(paths[kind], files[kind])
@@ -148,41 +144,36 @@ def generate_on_ray(
     max_failures: int | None = None,
     max_attempts: int = 3,
     config: dict | None = None,
+    events: EventLog | None = None,
 ) -> dict:
     """Render ``n`` images into ``out_dir`` on the Ray cluster at ``address`` ("auto", "HOST:PORT"
-    or "ray://HOST:10001"); same files and manifest as ``runner.generate(out_dir, n, seed, settings)``.
+    or "ray://HOST:10001"); same files and manifest as ``local_run.generate(out_dir, n, seed, settings)``.
 
     ``workers``: render actors (default: as many as the cluster's CPUs, or GPUs with
     ``gpus_per_worker``, hold). ``chunk``: images per task (default: about four tasks per
-    actor, at most 16 images). Failed images and ``max_failures`` behave as in
-    ``runner.generate``. Returns its counts plus ``"ray"``: workers, chunks retried and
+    actor, at most 16 images). Failed images, ``max_failures`` and ``events`` behave as in
+    ``local_run.generate``. Returns its counts plus ``"ray"``: workers, chunks retried and
     chunks rendered per node id. An existing Ray connection (``ray.init`` done) is used as it is.
     """
-    import ray
+    import ray  # lazy: an optional extra (drbench[ray]), ~0.5 s to import, needed only on a cluster
     from ray.exceptions import RayActorError, RayTaskError
 
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
-    out_dir = Path(out_dir)
-    indices = list(range(n))
-    _check_resumable(out_dir, seed, settings, resume, None, indices)
-    todo = [i for i in indices if not (resume and _complete(_paths(out_dir, i, settings.masks)))]
-    if not todo:  # nothing to render: no cluster needed
-        return {**generate(out_dir, n, seed, settings=settings, resume=resume, progress=progress, config=config),
+    run = GenerationRun.for_folder(out_dir, n, seed, settings, resume=resume, timeout=timeout,
+                                   max_failures=max_failures, config=config, events=events)
+    if not run.todo:  # nothing to render: no cluster needed
+        return {**generate(out_dir, n, seed, settings=settings, resume=resume, progress=progress, config=config,
+                           events=events),
                 "ray": None}
-    run = _Run(out_dir=out_dir, n=n, seed=seed, settings=settings, shard=None, indices=indices, engine={},
-               timeout=timeout, max_failures=max_failures, config=config,
-               car_models=model_summary(settings.car_models_dir) if settings.car_models_dir else None)
     owns_connection = not ray.is_initialized()
     if owns_connection:
         ray.init(address=address, logging_level="WARNING", log_to_driver=False)
-    started = time.perf_counter()
+    run.start_clock()
     if workers is None:
         workers = worker_count(ray.cluster_resources(), cpus_per_worker, gpus_per_worker)
-    chunk = chunk or max(1, min(16, math.ceil(len(todo) / (4 * workers))))
-    queue = collections.deque((part, 0) for part in _chunks(todo, chunk))
+    chunk = chunk or max(1, min(16, math.ceil(len(run.todo) / (4 * workers))))
+    queue = collections.deque((part, 0) for part in _chunks(run.todo, chunk))
     workers = min(workers, len(queue))
     threads = settings.threads or max(1, int(cpus_per_worker))
     actor_class = ray.remote(RenderActor).options(num_cpus=cpus_per_worker, num_gpus=gpus_per_worker,
@@ -205,11 +196,9 @@ def generate_on_ray(
 
     for _ in range(workers):
         start_actor()
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
     try:
-        with Progress(*columns, disable=not progress, transient=False) as bar:
-            task = bar.add_task(f"rendering on Ray ({workers} workers)", total=len(todo), rate="")
+        with progress_bar(progress) as bar:
+            task = bar.add_task(f"rendering on Ray ({workers} workers)", total=len(run.todo), rate="")
             while run.stop is None and (queue or running):
                 while idle and queue:
                     actor = idle.pop()
@@ -223,14 +212,9 @@ def generate_on_ray(
                     except RayActorError:  # lost before it started: ask for another
                         start_actor()
                         continue
-                    if not run.engine:  # the first actor up decides, where the rendering happens
+                    if not run.opened:  # the first actor up decides the engine, where the rendering happens
                         used, probe = ray.get(actor.choose_engine.remote())
-                        run.engine = {"requested": settings.engine, "used": used, **({"probe": probe} if probe else {})}
-                        run.randomizers = answer["randomizers"]
-                        for folder in ("image_2", "label_2", "label_json") + (("mask_2",) if settings.masks else ()):
-                            (out_dir / folder).mkdir(parents=True, exist_ok=True)
-                        _remove_partial(out_dir)
-                        write_json_atomic(out_dir / manifest_name(None), _manifest(run, complete=False))
+                        run.open(used, probe, answer["randomizers"])
                     node_of[actor] = answer["node"]
                     idle.append(actor)
                     continue
@@ -249,21 +233,10 @@ def generate_on_ray(
                 idle.append(actor)
                 chunks_per_node[node_of[actor]] += 1
                 for index, files in answer["files"].items():
-                    _write_image(out_dir, index, files, settings.masks)
-                    run.generated += 1
-                run.failed.update(answer["failed"])
-                run.labels += answer["labels"]
-                for stage in STAGES:
-                    run.totals[stage] += answer["totals"][stage]
-                if answer["stop"]:
-                    run.stop = answer["stop"]
-                elif max_failures is not None and len(run.failed) > max_failures:
-                    run.stop = f"{len(run.failed)} images failed, more than max_failures = {max_failures}"
-                elapsed = time.perf_counter() - started
-                bar.update(task, advance=len(part), rate=f"{run.generated / elapsed:.2f} img/s")
-        if run.stop is not None:
-            raise GenerationError(f"generation stopped: {run.stop}\n(the {run.generated} images written so far "
-                                  f"form a valid data set; see {out_dir / manifest_name(None)})")
+                    _write_image(run.out_dir, index, files, settings.masks)
+                run.record_chunk(answer)
+                bar.update(task, advance=len(part), rate=run.rate())
+        run.raise_if_stopped()
     finally:
         try:
             ray.get([actor.close.remote() for actor in idle], timeout=30)
@@ -273,9 +246,6 @@ def generate_on_ray(
             ray.kill(actor)
         if owns_connection:
             ray.shutdown()
-        if run.engine:
-            write_manifest(run, out_dir / manifest_name(None))
-    return {
-        **report(run, todo, started, run.engine.get("used")),
-        "ray": {"workers": workers, "retried": retried, "chunks_per_node": dict(chunks_per_node)},
-    }
+        if run.opened:
+            run.finish()
+    return {**run.report(), "ray": {"workers": workers, "retried": retried, "chunks_per_node": dict(chunks_per_node)}}

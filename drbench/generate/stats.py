@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from rich.table import Table
 
 from drbench.data.coco import frame_dirs
 from drbench.data.kitti import read_labels
@@ -110,7 +111,7 @@ def fingerprint(folder: str | os.PathLike, frames: list[str] | None = None) -> d
 
 def plot(fingerprints: list[dict], path: str | os.PathLike) -> Path:
     """Histograms (cars per image, box heights, truncation, occlusion) of one or more fingerprints."""
-    import matplotlib
+    import matplotlib  # lazy: pyplot takes ~0.6 s to import; only the PNG needs it
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -180,8 +181,6 @@ def _pct(value) -> str:
 
 def table(fingerprints: list[dict]):
     """A rich Table, one column per fingerprint."""
-    from rich.table import Table
-
     out = Table(title="data set fingerprint (Car boxes; KITTI levels by the devkit's rules)")
     out.add_column("")
     for fp in fingerprints:

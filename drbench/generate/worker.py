@@ -1,8 +1,9 @@
 """The render worker: a long-lived child process that owns Blender.
 
 Blender can abort the whole process (SIGABRT from native code), so it never runs
-in the caller; ``runner.py`` restarts this process when it dies. Protocol: one
-JSON job per line on stdin, one JSON answer per line on the original stdout.
+in the caller; the parent's side (``worker_client.py``) restarts this process when it
+dies. Protocol: one JSON job per line on stdin, one JSON answer per line on the
+original stdout.
 Blender prints to fd 1 from C, so fd 1 is pointed at stderr before bpy is
 imported and answers go to a private duplicate of the original stdout.
 
@@ -34,6 +35,9 @@ import signal
 import sys
 import traceback
 
+from drbench.generate import audit
+from drbench.generate.api import ConfigError, RandomizerError
+
 
 def _fault(job: dict) -> None:
     for spec in filter(None, os.environ.get("DRBENCH_WORKER_FAULT", "").split(",")):
@@ -59,9 +63,6 @@ def main() -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    from drbench.generate import audit
-    from drbench.generate.api import ConfigError, RandomizerError
-
     audit.install()
     from drbench.generate.pipeline import render_job, validate  # imports Blender: only after fd 1 is redirected
 

@@ -189,7 +189,7 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
     from drbench.data.vkitti import to_kitti_layout
     from drbench.detectors.config import config_digest
     from drbench.generate.ray_shards import generate_on_ray
-    from drbench.generate.runner import generate
+    from drbench.generate.local_run import generate
     from drbench.generate.settings import Settings
 
     if arm.data == "dr":

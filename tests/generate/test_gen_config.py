@@ -1,4 +1,4 @@
-"""Config files, settings validation, the model library and shard slicing: no renderer needed."""
+"""Config files, settings validation and the model library: no renderer needed."""
 
 import json
 import subprocess
@@ -9,8 +9,7 @@ import pytest
 
 from drbench.generate import car_library
 from drbench.generate.api import ConfigError, instantiate, resolve
-from drbench.generate.config import default_out_dir, load_config
-from drbench.generate.runner import parse_shard, shard_indices
+from drbench.generate.config import default_out_dir, load_generation_config
 from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
 from drbench.paths import car_models_dir
 
@@ -27,7 +26,7 @@ def test_yaml_config_becomes_settings_and_run_options(tmp_path):
         "ablations: {no_light_variation: true, half_textures: true, no_textures: false}\n"
         "randomizers:\n  - camera\n  - {name: cars, params: {max_cars: 3}}\n  - lights\n"
         "  - {name: user_randomizers.py:Tilt, params: {pitch: 2.5}}\n")
-    settings, run = load_config(config)
+    settings, run = load_generation_config(config)
     assert run == {"n": 12, "seed": 5, "max_failures": 2}
     assert (settings.width, settings.height, settings.texture_bank, settings.active_texture_bank) == (640, 192, 8000, 4000)
     assert settings.texture_dir == str(tmp_path / "textures")  # relative to the config file
@@ -43,7 +42,7 @@ def test_yaml_config_becomes_settings_and_run_options(tmp_path):
                                        "randomizers": ["camera", {"name": "cars", "params": {"max_cars": 3}},
                                                        "lights", {"name": "user_randomizers.py:Tilt",
                                                                   "params": {"pitch": 2.5}}]}))
-    assert load_config(json_config)[0].digest(5) == settings.digest(5)
+    assert load_generation_config(json_config)[0].digest(5) == settings.digest(5)
 
 
 def test_config_hash_names_the_data_set():
@@ -71,7 +70,7 @@ def test_bad_config_errors_name_the_file_and_key(tmp_path, text, match):
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     with pytest.raises(ConfigError, match=match):
-        load_config(bad)
+        load_generation_config(bad)
 
 
 def test_function_and_class_randomizers_validate_their_parameters(monkeypatch):
@@ -128,13 +127,3 @@ def test_model_library_classes_follow_readme_and_sidecars(tmp_path):
     (tmp_path / "hatch.json").write_text('{"class": "Tank"}')
     with pytest.raises(ValueError, match=r"hatch\.blend: class 'Tank'"):
         car_library.find_models(tmp_path)
-
-
-def test_shards_partition_the_indices():
-    slices = [shard_indices(10, (i, 3)) for i in range(3)]
-    assert slices == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
-    assert sorted(sum(slices, [])) == list(range(10))
-    assert parse_shard("1/4") == (1, 4)
-    for bad in ("4/4", "1-4", "-1/2", "0/0"):
-        with pytest.raises(ValueError, match="shard"):
-            parse_shard(bad)

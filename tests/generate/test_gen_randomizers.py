@@ -10,7 +10,8 @@ import pytest
 from drbench.data.kitti import read_labels
 from drbench.generate import Settings, generate
 from drbench.generate.api import ConfigError
-from drbench.generate.runner import GenerationError
+from drbench.generate.config import load_generation_config
+from drbench.generate.generation_run import GenerationError
 
 pytestmark = pytest.mark.slow
 
@@ -131,13 +132,11 @@ def test_ablations_and_user_backgrounds(tmp_path):
 
 
 def test_the_worked_example_from_a_config_file(tmp_path):
-    from drbench.generate.config import load_config
-
     config = tmp_path / "billboards.yaml"
     config.write_text("width: 160\nheight: 48\nmax_cars: 2\nrandomizers:\n  - camera\n  - cars\n"
                       "  - {name: 'drbench.generate.examples.billboards:Billboards', params: {min_count: 2, max_count: 2}}\n"
                       "  - textures\n")
-    settings, _ = load_config(config)
+    settings, _ = load_generation_config(config)
     result = generate(tmp_path / "out", 1, seed=0, settings=settings, progress=False)
     assert result["generated"] == 1, result["failed"]
     streams = {r["stream"]: r["params"] for r in _manifest(tmp_path / "out")["randomizers"]}

@@ -11,6 +11,7 @@ import ray
 from ray_cluster import local_cluster
 
 from drbench.cli import main
+from drbench.events import Event, EventLog
 from drbench.generate import Settings, generate
 from drbench.generate.ray_shards import generate_on_ray
 
@@ -52,14 +53,18 @@ def _same_data_set(a: Path, b: Path) -> None:
 def test_two_nodes_render_the_one_process_data_set(cluster, one_process, tmp_path):
     address, _ = cluster
     reference, single_seconds = one_process
+    log = EventLog(tmp_path / "events.jsonl")
     result = generate_on_ray(tmp_path / "ray", N, SEED, Settings(**SMALL), address=address, chunk=1,
-                             progress=False)
+                             progress=False, events=log)
     print(f"\none process: {single_seconds:.1f} s; Ray, 2 workers on 2 nodes: {result['seconds']:.1f} s "
           f"(chunks per node {sorted(result['ray']['chunks_per_node'].values())})")
     _same_data_set(reference, tmp_path / "ray")
     assert result["generated"] == N and not result["failed"] and result["ray"]["workers"] == 2
     assert len(result["ray"]["chunks_per_node"]) == 2 and result["ray"]["retried"] == 0  # both nodes rendered
     assert json.loads((tmp_path / "ray" / "manifest.json").read_text())["complete"]
+    start, stop = log.read()
+    assert (start["key"], start["metadata"]["indices"]) == (Event.GENERATION_START, list(range(N)))
+    assert (stop["key"], stop["metadata"]["rendered"], stop["metadata"]["failed"]) == (Event.GENERATION_STOP, N, 0)
 
 
 def test_generate_command_on_ray_resumes(cluster, one_process, tmp_path, capsys):

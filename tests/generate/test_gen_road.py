@@ -2,6 +2,7 @@
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -34,7 +35,7 @@ def _road_frame(ctx, points):
 @pytest.mark.parametrize("seed", range(6))
 def test_road_covers_the_lanes_and_facades_keep_clear_of_cars_and_camera(seed):
     ctx = _built_scene(seed, ["camera", "cars", "road_scene"])
-    import bpy
+    import bpy  # lazy: loads Blender into the pytest process; only the in-process scene tests need it
 
     road = bpy.data.objects["road"]
     corners = [road.matrix_world @ v.co for v in road.data.vertices]
@@ -76,7 +77,6 @@ def test_road_scene_adds_context_without_moving_any_car(tmp_path):
     for name, cars in road_cars.items():
         assert set(cars) <= set(base_cars[name]), name
     assert sum(map(len, road_cars.values())) >= sum(map(len, base_cars.values())) // 2
-    import cv2
     for name in ("000000.png", "000001.png", "000002.png"):
         a = cv2.imread(str(tmp_path / "base" / "image_2" / name)).astype(int)
         b = cv2.imread(str(tmp_path / "road" / "image_2" / name)).astype(int)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from drbench.cli import main
+from drbench.data.splits import SPLITS
 from drbench.generate import stats
 from drbench.paths import SHARED_DEFAULT
 
@@ -34,8 +35,6 @@ def test_missing_folder_is_a_clear_error(tmp_path, capsys):
 
 @pytest.mark.skipif(not (KITTI_MINI / "training" / "label_2").is_dir(), reason="no kitti-mini")
 def test_fingerprint_of_a_frame_subset_counts_only_those_frames():
-    from drbench.data.splits import SPLITS
-
     train, test = (stats.fingerprint(KITTI_MINI, frames=SPLITS[s]) for s in ("real-train", "real-test"))
     assert (train["images"], test["images"]) == (50, 51)
     assert train["cars"] + test["cars"] == 303 and 0 < train["cars"] < 303
