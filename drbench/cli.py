@@ -1,19 +1,33 @@
-"""The ``drbench`` command: one subcommand per stage, plus ``all`` for the whole loop."""
+"""The ``drbench`` command: one subcommand per stage, plus ``all`` for the whole loop.
+
+Every subcommand is one ``Command`` in ``COMMANDS``: its help, a function that adds
+its arguments and a handler that runs it and returns the exit code. Handlers import
+the stage they run themselves, so ``drbench --help`` does not load torch or Blender.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import hashlib
 import sys
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from drbench import __version__
+from drbench.io import write_text_atomic
+from drbench.leaderboard.markdown import render_markdown
+from drbench.leaderboard.ranking import ranking_table
+from drbench.paths import REPO_ROOT, kitti_root
 
 console = Console()
 PACKAGE_DIR = str(Path(__file__).resolve().parent)
+FORMATTER = argparse.RawDescriptionHelpFormatter
 
 DESCRIPTION = """\
 drbench measures how well domain-randomized (DR) synthetic images, rendered
@@ -42,20 +56,20 @@ def _scale(text: str) -> tuple[int, int]:
     return width, height
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _board_dir(args: argparse.Namespace) -> Path:
+    return args.board_dir or REPO_ROOT / "leaderboards"
+
+
+def _runs_dir(args: argparse.Namespace) -> Path:
+    return args.runs_dir or REPO_ROOT / "runs"
+
+
+# --- generate ----------------------------------------------------------------------------------
+
+def generate_arguments(gen: argparse.ArgumentParser) -> None:
+    # lazy: drbench.generate loads cv2 (~0.4 s): paid when the parser is built, not on `import drbench.cli`
     from drbench.generate.settings import ENGINES
 
-    fmt = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(prog="drbench", description=DESCRIPTION, formatter_class=fmt)
-    parser.add_argument("--version", action="version", version=f"drbench {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    gen = sub.add_parser("generate", help="render domain-randomized images with exact KITTI labels",
-                         description="Render N domain-randomized images with Blender (Cycles, CPU) "
-                         "into OUT/image_2, OUT/label_2 (KITTI layout) and OUT/label_json (side labels) "
-                         "plus OUT/manifest.json. Blender runs in child processes; one seed per image. "
-                         "A --config file (YAML/JSON) describes a whole run: settings, randomizers and "
-                         "their parameters; flags given here override it.", formatter_class=fmt)
     gen.add_argument("--config", type=Path, default=None, help="run description (YAML or JSON)")
     gen.add_argument("--out", type=Path, default=None,
                      help="output folder (default with --config: datasets/<config>-<hash>)")
@@ -91,163 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--resume", action="store_true", help="keep finished images, render the rest")
     gen.add_argument("--preview", action="store_true", help="also write OUT/contact_sheet.png")
 
-    st = sub.add_parser("stats", help="label statistics (fingerprint) of a KITTI-layout folder",
-                        description="Cars per image, box heights, truncation, occlusion and the share "
-                        "of car boxes inside each KITTI level, for a DR folder or a real KITTI root. "
-                        "Prints a table, writes stats.json and stats.png.", formatter_class=fmt)
-    st.add_argument("dir", type=Path, help="folder with label_2/ (or training/label_2/)")
-    st.add_argument("--compare", type=Path, nargs="*", default=[], help="more folders as extra columns")
-    st.add_argument("--out", type=Path, default=None, help="where stats.json/png go (default: DIR)")
 
-    tr = sub.add_parser("train", help="train a detector (mmdet config) on KITTI-layout folders",
-                        description="Train an mmdet detector on one or more folders laid out as "
-                        "DIR/image_2 + DIR/label_2 (or DIR/training/...). Writes checkpoints and "
-                        "mmengine logs into --work-dir.", formatter_class=fmt)
-    tr.add_argument("--data", type=Path, nargs="+", required=True, help="KITTI-layout folders")
-    tr.add_argument("--work-dir", type=Path, required=True)
-    tr.add_argument("--detector", default="faster_rcnn", help="registered name or mmdet config file")
-    tr.add_argument("--iters", type=int, default=1000, help="training iterations")
-    tr.add_argument("--batch-size", type=int, default=2)
-    tr.add_argument("--lr", type=float, default=None, help="learning rate (config default if unset)")
-    tr.add_argument("--scale", type=_scale, default=None, help="resize to fit WIDTHxHEIGHT")
-    tr.add_argument("--load-from", type=Path, default=None, help="start from this checkpoint")
-    tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--init", choices=("imagenet", "random"), default="imagenet",
-                    help="backbone initialisation")
-    tr.add_argument("--freeze-backbone", action="store_true",
-                    help="keep the whole backbone (and its BN statistics) fixed")
-    tr.add_argument("--resume", action="store_true",
-                    help="continue from the last checkpoint in --work-dir (same --iters)")
-    tr.add_argument("--checkpoint-every", type=int, default=None, metavar="K",
-                    help="also save a checkpoint every K iterations (for --resume)")
-    tr.add_argument("--no-progress", action="store_true",
-                    help="no progress bar (it is shown only on a terminal anyway)")
-    tr.add_argument("--deterministic", action="store_true",
-                    help="torch's deterministic algorithms (see docs/detectors.md, Determinism)")
-    tr.add_argument("--launcher", choices=("none", "pytorch"), default="none",
-                    help="pytorch: one of the processes torchrun starts (multi-GPU, multi-node; "
-                    "see docs/scale-out.md); --batch-size is then per process")
-
-    pr = sub.add_parser("predict", help="detect cars in a folder of images, write KITTI predictions",
-                        description="Run a trained detector over every image in --images (any "
-                        "size) and write one KITTI label file with scores per image into --out.",
-                        formatter_class=fmt)
-    pr.add_argument("--images", type=Path, required=True)
-    pr.add_argument("--out", type=Path, required=True)
-    pr.add_argument("--checkpoint", type=Path, required=True)
-    pr.add_argument("--detector", default="faster_rcnn")
-    pr.add_argument("--scale", type=_scale, default=None)
-    pr.add_argument("--score-thr", type=float, default=0.05)
-
-    ev = sub.add_parser("eval", help="KITTI devkit AP (easy/moderate/hard, IoU 0.5 and 0.7)",
-                        description="Score KITTI-format predictions against KITTI ground truth "
-                        "with the official devkit's 2D rules; writes eval.json and pr_curves.png.",
-                        formatter_class=fmt)
-    ev.add_argument("--gt", default=None, help="KITTI root (default: the KITTI root setting)")
-    ev.add_argument("--pred", type=Path, required=True, help="folder of prediction files")
-    ev.add_argument("--split", default="real-test", help="real-train, real-test or all")
-    ev.add_argument("--out", type=Path, default=None, help="folder for eval.json (default: --pred)")
-    ev.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the 95%% CI")
-
-    def add_run_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--profile", default="smoke",
-                             help="tiny, smoke (minutes), cpu (hours) or paper (CUDA GPU); "
-                             "one file each in drbench/profiles/")
-        command.add_argument("--seed", type=int, default=0)
-        command.add_argument("--seeds", type=int, default=1, metavar="K",
-                             help="run seeds SEED..SEED+K-1 (new data and training each) and add one entry "
-                             "per arm with the mean and a 95%% t interval over seeds")
-        command.add_argument("--kitti-root", default=None)
-        command.add_argument("--vkitti-root", default=None,
-                             help="Virtual KITTI 1.3.1 or 2.x folder (default $DRBENCH_VKITTI_ROOT); "
-                             "without it a protocol's vkitti arm is reported absent")
-        command.add_argument("--runs-dir", type=Path, default=None,
-                             help="step cache (default ./runs)")
-        command.add_argument("--board-dir", type=Path, default=None,
-                             help="leaderboard folder (default ./leaderboards)")
-        command.add_argument("--dry-run", action="store_true",
-                             help="print the steps, which are cached, and the estimated time")
-        command.add_argument("--ray-address", default=None, metavar="ADDR",
-                             help="run on this Ray cluster: DR sets render across it and the arms "
-                             "of a wave train side by side (the runs dir must be shared); see docs/scale-out.md")
-
-    rn = sub.add_parser("run", help="one protocol at a profile, scored onto the leaderboard",
-                        description="Run one protocol (see drbench/protocols/*.yaml): each arm is "
-                        "generated, trained, used to predict real-test and scored; every step is "
-                        "cached by the hash of its inputs, so a re-run does only what changed.",
-                        formatter_class=fmt)
-    rn.add_argument("protocol", help="dr-only, fine-tune or ablation")
-    add_run_options(rn)
-
-    al = sub.add_parser("all", help="every protocol of a profile, scored onto the leaderboard",
-                        description="Run every protocol the profile lists (smoke: dr-only and "
-                        "fine-tune) and write one leaderboards/<run>.json per arm. Re-running "
-                        "resumes after the last finished step.", formatter_class=fmt)
-    add_run_options(al)
-
-    bd = sub.add_parser("leaderboard", aliases=["board"], formatter_class=fmt,
-                        help="print the leaderboard; write it as Markdown and a static HTML page",
-                        description="Check every entry in the leaderboard folder, print them ranked, "
-                        "and write a self-contained HTML page (sortable table, PR curves, thumbnails "
-                        "of the training data).")
-    bd.add_argument("--board-dir", type=Path, default=None, help="leaderboard folder (default ./leaderboards)")
-    bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
-    bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
-
-    rg = sub.add_parser("regress", help="compare a fresh result with a stored reference",
-                        description="Fail (exit 1) when a fresh leaderboard entry's AP40 falls "
-                        "below the reference's 95%% interval, or jumps suspiciously above it.",
-                        formatter_class=fmt)
-    rg.add_argument("--baseline", type=Path, required=True,
-                    help="reference entry, e.g. leaderboards/baseline-cpu.json")
-    rg.add_argument("--fresh", type=Path, default=None,
-                    help="entry from the fresh run (default: the newest matching entry in --board-dir)")
-    rg.add_argument("--board-dir", type=Path, default=None, help="where to look for --fresh (default ./leaderboards)")
-
-    sb = sub.add_parser("submit", help="check a randomizer against the rules, then score it",
-                        description="Compliance check first (the config sets only the randomizer's "
-                        "parameters; it loads and renders a few images in an isolated Blender process; "
-                        "it keeps the profile's render settings; it opens no real image), then the "
-                        "dr-only protocol with the baseline's randomizers plus this one, scored onto "
-                        "the leaderboard as a submission. A failed rule writes nothing.",
-                        formatter_class=fmt)
-    sb.add_argument("randomizer", help="a built-in name, pkg.module:Name or path/file.py:Name")
-    sb.add_argument("--config", type=Path, default=None, help="YAML with the randomizer's params: {...}")
-    add_run_options(sb)
-    return parser
-
-
-def print_scores(evaluation: dict) -> None:
-    table = Table(title="KITTI devkit AP (95% bootstrap interval)")
-    for column in ("IoU", "level", "AP11", "AP40", "n_gt"):
-        table.add_column(column)
-    for iou, levels in evaluation["results"].items():
-        for level, r in levels.items():
-            table.add_row(iou, level, f"{r['ap11']:.1f} [{r['ap11_ci95'][0]:.1f}, {r['ap11_ci95'][1]:.1f}]",
-                          f"{r['ap40']:.1f} [{r['ap40_ci95'][0]:.1f}, {r['ap40_ci95'][1]:.1f}]",
-                          str(r["n_gt"]))
-    console.print(table)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            code = dispatch(args)
-        except (FileNotFoundError, ValueError, KeyError, RuntimeError) as exc:
-            console.print(f"[bold red]error:[/] {exc}")
-            code = 2
-    for warning in caught:  # drbench's own warnings (e.g. the reachable-AP cap), not the stack's
-        if str(warning.filename).startswith(PACKAGE_DIR):
-            console.print(f"[yellow]warning:[/] {warning.message}")
-    return code
-
-
-def run_generate(args: argparse.Namespace) -> None:
+def cmd_generate(args: argparse.Namespace) -> int:
     """``drbench generate``: settings from --config (if any), overridden by flags."""
-    import dataclasses
-
+    # lazy: drbench.generate loads cv2 (~0.4 s)
     from drbench.generate.config import default_out_dir, load_generation_config, settings_from_mapping
     from drbench.generate.local_run import generate
     from drbench.generate.settings import Settings
@@ -276,7 +137,7 @@ def run_generate(args: argparse.Namespace) -> None:
         out = default_out_dir(args.config, settings, seed)
     config = None
     if args.config:
-        config = {"path": str(args.config.resolve()), "sha256": _sha256(args.config)}
+        config = {"path": str(args.config.resolve()), "sha256": hashlib.sha256(args.config.read_bytes()).hexdigest()}
     console.print(f"data set {settings.digest(seed)} -> {out}")
     max_failures = args.max_failures if args.max_failures is not None else run.get("max_failures")
     if args.ray_address:
@@ -293,110 +154,341 @@ def run_generate(args: argparse.Namespace) -> None:
         from drbench.generate.preview import contact_sheet
         console.print(f"contact sheet: {contact_sheet(out, out / 'contact_sheet.png')}")
     console.print(result)
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def dispatch(args: argparse.Namespace) -> int:
-    from drbench.paths import REPO_ROOT, kitti_root
-
-    if args.command == "generate":
-        run_generate(args)
-    elif args.command == "stats":
-        from drbench.generate import stats
-        fingerprints = [stats.fingerprint(args.dir)] + [stats.fingerprint(d) for d in args.compare]
-        console.print(stats.table(fingerprints))
-        json_path, png_path = stats.save(fingerprints[0], args.out or args.dir, compare=fingerprints[1:])
-        console.print(f"fingerprint: {json_path}\nhistograms: {png_path}")
-    elif args.command == "train":
-        from drbench.detectors.train import train
-        checkpoint = train(args.detector, args.data, args.work_dir, args.iters,
-                           image_scale=args.scale, batch_size=args.batch_size, lr=args.lr,
-                           seed=args.seed, load_from=args.load_from, init=args.init,
-                           freeze_backbone=args.freeze_backbone, resume=args.resume,
-                           checkpoint_every=args.checkpoint_every, launcher=args.launcher,
-                           deterministic=args.deterministic,
-                           progress=False if args.no_progress else None)
-        if args.launcher == "none":
-            console.print(f"checkpoint: {checkpoint}")
-        else:
-            from mmengine.dist import get_dist_info
-            rank, world_size = get_dist_info()
-            console.print(f"rank {rank} of {world_size}: checkpoint: {checkpoint}")
-    elif args.command == "predict":
-        from drbench.detectors.predict import predict
-        written = predict(args.detector, args.checkpoint, args.images, args.out,
-                          image_scale=args.scale, score_thr=args.score_thr)
-        console.print(f"{len(written)} prediction files in {args.out}")
-    elif args.command == "eval":
-        from drbench.evaluate.report import evaluate_dirs
-        evaluation = evaluate_dirs(kitti_root(args.gt), args.pred, split=args.split,
-                                   out_dir=args.out or args.pred, bootstrap=args.bootstrap)
-        print_scores(evaluation)
-    elif args.command in ("run", "all"):
-        from drbench.protocols.runner import run_all, run_protocol
-        from drbench.protocols.seeds import run_seeds
-        options = dict(kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
-                       runs_dir=args.runs_dir or REPO_ROOT / "runs",
-                       board_dir=args.board_dir or REPO_ROOT / "leaderboards",
-                       dry_run=args.dry_run, ray_address=args.ray_address, console=console)
-        if args.command == "run":
-            def run_one(seed):
-                return run_protocol(args.protocol, args.profile, seed=seed, **options)
-        else:
-            def run_one(seed):
-                return run_all(args.profile, seed=seed, **options)
-        run_seeds(run_one, args.seed, args.seeds, options["board_dir"], console, args.dry_run)
-    elif args.command in ("leaderboard", "board"):
-        from drbench.leaderboard import read_entries, render_markdown
-        from drbench.leaderboard_page import render_html
-        from drbench.io import write_text_atomic
-        board_dir = args.board_dir or REPO_ROOT / "leaderboards"
-        entries = read_entries(board_dir)
-        table = Table(title="drbench leaderboard (AP40 on real-test)")
-        for column in ("run", "protocol", "detector", "trained on", "0.5 easy", "0.5 mod", "0.7 easy"):
-            table.add_column(column)
-        for e in sorted(entries, key=lambda e: -e["scores"]["0.5"]["easy"]["ap40"]):
-            s = e["scores"]
-            table.add_row(e["run_id"], e["protocol"], e["detector"], e["trained_on"],
-                          f"{s['0.5']['easy']['ap40']:.1f}", f"{s['0.5']['moderate']['ap40']:.1f}",
-                          f"{s['0.7']['easy']['ap40']:.1f}")
-        console.print(table)
-        if args.markdown:
-            console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
-        page = args.html or board_dir / "index.html"
-        console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page))}")
-    elif args.command == "submit":
-        from drbench.submission import SubmissionRejected, submit
-        try:
-            submit(args.randomizer, args.config, args.profile, first_seed=args.seed, n_seeds=args.seeds,
-                   kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
-                   runs_dir=args.runs_dir or REPO_ROOT / "runs",
-                   board_dir=args.board_dir or REPO_ROOT / "leaderboards", dry_run=args.dry_run,
-                   ray_address=args.ray_address, console=console)
-        except SubmissionRejected as exc:
-            console.print(f"[bold red]{exc}[/]")
-            return 1
-    elif args.command == "regress":
-        import json
-        from drbench.leaderboard import validate
-        from drbench.regress import compare, latest_matching
-        baseline = validate(json.loads(args.baseline.read_text()), where=str(args.baseline))
-        if args.fresh:
-            fresh = validate(json.loads(args.fresh.read_text()), where=str(args.fresh))
-        else:
-            fresh = latest_matching(args.board_dir or REPO_ROOT / "leaderboards", baseline)
-        console.print(f"comparing {fresh['run_id']} with the reference {baseline['run_id']}")
-        findings = compare(fresh, baseline)
-        for finding in findings:
-            console.print(f"[bold red]{finding}[/]")
-        if findings:
-            return 1
-        console.print("[green]no regression: every checked AP is inside the reference interval[/]")
     return 0
+
+
+# --- stats -------------------------------------------------------------------------------------
+
+def stats_arguments(st: argparse.ArgumentParser) -> None:
+    st.add_argument("dir", type=Path, help="folder with label_2/ (or training/label_2/)")
+    st.add_argument("--compare", type=Path, nargs="*", default=[], help="more folders as extra columns")
+    st.add_argument("--out", type=Path, default=None, help="where stats.json/png go (default: DIR)")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from drbench.generate import stats  # lazy: cv2, matplotlib (~0.5 s)
+
+    fingerprints = [stats.fingerprint(args.dir)] + [stats.fingerprint(d) for d in args.compare]
+    console.print(stats.table(fingerprints))
+    json_path, png_path = stats.save(fingerprints[0], args.out or args.dir, compare=fingerprints[1:])
+    console.print(f"fingerprint: {json_path}\nhistograms: {png_path}")
+    return 0
+
+
+# --- train, predict, eval ----------------------------------------------------------------------
+
+def train_arguments(tr: argparse.ArgumentParser) -> None:
+    tr.add_argument("--data", type=Path, nargs="+", required=True, help="KITTI-layout folders")
+    tr.add_argument("--work-dir", type=Path, required=True)
+    tr.add_argument("--detector", default="faster_rcnn", help="registered name or mmdet config file")
+    tr.add_argument("--iters", type=int, default=1000, help="training iterations")
+    tr.add_argument("--batch-size", type=int, default=2)
+    tr.add_argument("--lr", type=float, default=None, help="learning rate (config default if unset)")
+    tr.add_argument("--scale", type=_scale, default=None, help="resize to fit WIDTHxHEIGHT")
+    tr.add_argument("--load-from", type=Path, default=None, help="start from this checkpoint")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--init", choices=("imagenet", "random"), default="imagenet",
+                    help="backbone initialisation")
+    tr.add_argument("--freeze-backbone", action="store_true",
+                    help="keep the whole backbone (and its BN statistics) fixed")
+    tr.add_argument("--resume", action="store_true",
+                    help="continue from the last checkpoint in --work-dir (same --iters)")
+    tr.add_argument("--checkpoint-every", type=int, default=None, metavar="K",
+                    help="also save a checkpoint every K iterations (for --resume)")
+    tr.add_argument("--no-progress", action="store_true",
+                    help="no progress bar (it is shown only on a terminal anyway)")
+    tr.add_argument("--deterministic", action="store_true",
+                    help="torch's deterministic algorithms (see docs/detectors.md, Determinism)")
+    tr.add_argument("--launcher", choices=("none", "pytorch"), default="none",
+                    help="pytorch: one of the processes torchrun starts (multi-GPU, multi-node; "
+                    "see docs/scale-out.md); --batch-size is then per process")
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from drbench.detectors.train import train  # lazy: torch, mmdet (~6 s)
+
+    checkpoint = train(args.detector, args.data, args.work_dir, args.iters,
+                       image_scale=args.scale, batch_size=args.batch_size, lr=args.lr,
+                       seed=args.seed, load_from=args.load_from, init=args.init,
+                       freeze_backbone=args.freeze_backbone, resume=args.resume,
+                       checkpoint_every=args.checkpoint_every, launcher=args.launcher,
+                       deterministic=args.deterministic,
+                       progress=False if args.no_progress else None)
+    if args.launcher == "none":
+        console.print(f"checkpoint: {checkpoint}")
+    else:
+        from mmengine.dist import get_dist_info  # lazy: mmengine (~1 s), not needed for --help
+        rank, world_size = get_dist_info()
+        console.print(f"rank {rank} of {world_size}: checkpoint: {checkpoint}")
+    return 0
+
+
+def predict_arguments(pr: argparse.ArgumentParser) -> None:
+    pr.add_argument("--images", type=Path, required=True)
+    pr.add_argument("--out", type=Path, required=True)
+    pr.add_argument("--checkpoint", type=Path, required=True)
+    pr.add_argument("--detector", default="faster_rcnn")
+    pr.add_argument("--scale", type=_scale, default=None)
+    pr.add_argument("--score-thr", type=float, default=0.05)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from drbench.detectors.predict import predict  # lazy: torch, mmdet (~2 s)
+
+    written = predict(args.detector, args.checkpoint, args.images, args.out,
+                      image_scale=args.scale, score_thr=args.score_thr)
+    console.print(f"{len(written)} prediction files in {args.out}")
+    return 0
+
+
+def eval_arguments(ev: argparse.ArgumentParser) -> None:
+    ev.add_argument("--gt", default=None, help="KITTI root (default: the KITTI root setting)")
+    ev.add_argument("--pred", type=Path, required=True, help="folder of prediction files")
+    ev.add_argument("--split", default="real-test", help="real-train, real-test or all")
+    ev.add_argument("--out", type=Path, default=None, help="folder for eval.json (default: --pred)")
+    ev.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the 95%% CI")
+
+
+def print_scores(evaluation: dict) -> None:
+    table = Table(title="KITTI devkit AP (95% bootstrap interval)")
+    for column in ("IoU", "level", "AP11", "AP40", "n_gt"):
+        table.add_column(column)
+    for iou, levels in evaluation["results"].items():
+        for level, r in levels.items():
+            table.add_row(iou, level, f"{r['ap11']:.1f} [{r['ap11_ci95'][0]:.1f}, {r['ap11_ci95'][1]:.1f}]",
+                          f"{r['ap40']:.1f} [{r['ap40_ci95'][0]:.1f}, {r['ap40_ci95'][1]:.1f}]",
+                          str(r["n_gt"]))
+    console.print(table)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from drbench.evaluate.report import evaluate_dirs  # lazy: matplotlib (~0.5 s)
+
+    evaluation = evaluate_dirs(kitti_root(args.gt), args.pred, split=args.split,
+                               out_dir=args.out or args.pred, bootstrap=args.bootstrap)
+    print_scores(evaluation)
+    return 0
+
+
+# --- run, all, submit: protocols scored onto the leaderboard -----------------------------------
+
+def run_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--profile", default="smoke",
+                         help="tiny, smoke (minutes), cpu (hours) or paper (CUDA GPU); "
+                         "one file each in drbench/profiles/")
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--seeds", type=int, default=1, metavar="K",
+                         help="run seeds SEED..SEED+K-1 (new data and training each) and add one entry "
+                         "per arm with the mean and a 95%% t interval over seeds")
+    command.add_argument("--kitti-root", default=None)
+    command.add_argument("--vkitti-root", default=None,
+                         help="Virtual KITTI 1.3.1 or 2.x folder (default $DRBENCH_VKITTI_ROOT); "
+                         "without it a protocol's vkitti arm is reported absent")
+    command.add_argument("--runs-dir", type=Path, default=None,
+                         help="step cache (default ./runs)")
+    command.add_argument("--board-dir", type=Path, default=None,
+                         help="leaderboard folder (default ./leaderboards)")
+    command.add_argument("--dry-run", action="store_true",
+                         help="print the steps, which are cached, and the estimated time")
+    command.add_argument("--ray-address", default=None, metavar="ADDR",
+                         help="run on this Ray cluster: DR sets render across it and the arms "
+                         "of a wave train side by side (the runs dir must be shared); see docs/scale-out.md")
+
+
+def _protocol_options(args: argparse.Namespace) -> dict:
+    return dict(kitti_root=args.kitti_root, vkitti_root=args.vkitti_root, runs_dir=_runs_dir(args),
+                board_dir=_board_dir(args), dry_run=args.dry_run, ray_address=args.ray_address,
+                console=console)
+
+
+def run_arguments(rn: argparse.ArgumentParser) -> None:
+    rn.add_argument("protocol", help="dr-only, fine-tune or ablation")
+    run_options(rn)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    # lazy: the protocols load scipy (~1 s); their steps load torch and Blender's workers
+    from drbench.protocols.runner import run_protocol
+    from drbench.protocols.seeds import run_seeds
+
+    options = _protocol_options(args)
+    run_seeds(lambda seed: run_protocol(args.protocol, args.profile, seed=seed, **options),
+              args.seed, args.seeds, options["board_dir"], console, args.dry_run)
+    return 0
+
+
+def cmd_all(args: argparse.Namespace) -> int:
+    # lazy: the protocols load scipy (~1 s); their steps load torch and Blender's workers
+    from drbench.protocols.runner import run_all
+    from drbench.protocols.seeds import run_seeds
+
+    options = _protocol_options(args)
+    run_seeds(lambda seed: run_all(args.profile, seed=seed, **options),
+              args.seed, args.seeds, options["board_dir"], console, args.dry_run)
+    return 0
+
+
+def submit_arguments(sb: argparse.ArgumentParser) -> None:
+    sb.add_argument("randomizer", help="a built-in name, pkg.module:Name or path/file.py:Name")
+    sb.add_argument("--config", type=Path, default=None, help="YAML with the randomizer's params: {...}")
+    run_options(sb)
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from drbench.submission import SubmissionRejected, submit  # lazy: yaml, then the protocols (~1 s)
+
+    try:
+        submit(args.randomizer, args.config, args.profile, first_seed=args.seed, n_seeds=args.seeds,
+               kitti_root=args.kitti_root, vkitti_root=args.vkitti_root, runs_dir=_runs_dir(args),
+               board_dir=_board_dir(args), dry_run=args.dry_run, ray_address=args.ray_address,
+               console=console)
+    except SubmissionRejected as exc:
+        console.print(f"[bold red]{exc}[/]")
+        return 1
+    return 0
+
+
+# --- leaderboard, regress ----------------------------------------------------------------------
+
+def leaderboard_arguments(bd: argparse.ArgumentParser) -> None:
+    bd.add_argument("--board-dir", type=Path, default=None, help="leaderboard folder (default ./leaderboards)")
+    bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
+    bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
+    from drbench.leaderboard.entries import read_entries
+    from drbench.leaderboard.page import render_html
+
+    board_dir = _board_dir(args)
+    entries = read_entries(board_dir)
+    console.print(ranking_table(entries))
+    if args.markdown:
+        console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
+    page = args.html or board_dir / "index.html"
+    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page))}")
+    return 0
+
+
+def regress_arguments(rg: argparse.ArgumentParser) -> None:
+    rg.add_argument("--baseline", type=Path, required=True,
+                    help="reference entry, e.g. leaderboards/baseline-cpu.json")
+    rg.add_argument("--fresh", type=Path, default=None,
+                    help="entry from the fresh run (default: the newest matching entry in --board-dir)")
+    rg.add_argument("--board-dir", type=Path, default=None, help="where to look for --fresh (default ./leaderboards)")
+
+
+def cmd_regress(args: argparse.Namespace) -> int:
+    # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
+    from drbench.leaderboard.entries import read_entry
+    from drbench.leaderboard.regression import compare, latest_matching
+
+    baseline = read_entry(args.baseline)
+    fresh = read_entry(args.fresh) if args.fresh else latest_matching(_board_dir(args), baseline)
+    console.print(f"comparing {fresh['run_id']} with the reference {baseline['run_id']}")
+    findings = compare(fresh, baseline)
+    for finding in findings:
+        console.print(f"[bold red]{finding}[/]")
+    if findings:
+        return 1
+    console.print("[green]no regression: every checked AP is inside the reference interval[/]")
+    return 0
+
+
+# --- the command table -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its name and help as ``drbench --help`` lists them, its arguments, its handler."""
+    name: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+    help: str
+    description: str
+    aliases: tuple[str, ...] = ()
+
+
+COMMANDS = (  # in the order --help lists them
+    Command("generate", generate_arguments, cmd_generate,
+            help="render domain-randomized images with exact KITTI labels",
+            description="Render N domain-randomized images with Blender (Cycles, CPU) "
+            "into OUT/image_2, OUT/label_2 (KITTI layout) and OUT/label_json (side labels) "
+            "plus OUT/manifest.json. Blender runs in child processes; one seed per image. "
+            "A --config file (YAML/JSON) describes a whole run: settings, randomizers and "
+            "their parameters; flags given here override it."),
+    Command("stats", stats_arguments, cmd_stats,
+            help="label statistics (fingerprint) of a KITTI-layout folder",
+            description="Cars per image, box heights, truncation, occlusion and the share "
+            "of car boxes inside each KITTI level, for a DR folder or a real KITTI root. "
+            "Prints a table, writes stats.json and stats.png."),
+    Command("train", train_arguments, cmd_train,
+            help="train a detector (mmdet config) on KITTI-layout folders",
+            description="Train an mmdet detector on one or more folders laid out as "
+            "DIR/image_2 + DIR/label_2 (or DIR/training/...). Writes checkpoints and "
+            "mmengine logs into --work-dir."),
+    Command("predict", predict_arguments, cmd_predict,
+            help="detect cars in a folder of images, write KITTI predictions",
+            description="Run a trained detector over every image in --images (any "
+            "size) and write one KITTI label file with scores per image into --out."),
+    Command("eval", eval_arguments, cmd_eval,
+            help="KITTI devkit AP (easy/moderate/hard, IoU 0.5 and 0.7)",
+            description="Score KITTI-format predictions against KITTI ground truth "
+            "with the official devkit's 2D rules; writes eval.json and pr_curves.png."),
+    Command("run", run_arguments, cmd_run,
+            help="one protocol at a profile, scored onto the leaderboard",
+            description="Run one protocol (see drbench/protocols/*.yaml): each arm is "
+            "generated, trained, used to predict real-test and scored; every step is "
+            "cached by the hash of its inputs, so a re-run does only what changed."),
+    Command("all", run_options, cmd_all,
+            help="every protocol of a profile, scored onto the leaderboard",
+            description="Run every protocol the profile lists (smoke: dr-only and "
+            "fine-tune) and write one leaderboards/<run>.json per arm. Re-running "
+            "resumes after the last finished step."),
+    Command("leaderboard", leaderboard_arguments, cmd_leaderboard, aliases=("board",),
+            help="print the leaderboard; write it as Markdown and a static HTML page",
+            description="Check every entry in the leaderboard folder, print them ranked, "
+            "and write a self-contained HTML page (sortable table, PR curves, thumbnails "
+            "of the training data)."),
+    Command("regress", regress_arguments, cmd_regress,
+            help="compare a fresh result with a stored reference",
+            description="Fail (exit 1) when a fresh leaderboard entry's AP40 falls "
+            "below the reference's 95%% interval, or jumps suspiciously above it."),
+    Command("submit", submit_arguments, cmd_submit,
+            help="check a randomizer against the rules, then score it",
+            description="Compliance check first (the config sets only the randomizer's "
+            "parameters; it loads and renders a few images in an isolated Blender process; "
+            "it keeps the profile's render settings; it opens no real image), then the "
+            "dr-only protocol with the baseline's randomizers plus this one, scored onto "
+            "the leaderboard as a submission. A failed rule writes nothing."),
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="drbench", description=DESCRIPTION, formatter_class=FORMATTER)
+    parser.add_argument("--version", action="version", version=f"drbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        subparser = sub.add_parser(command.name, aliases=list(command.aliases), help=command.help,
+                                   description=command.description, formatter_class=FORMATTER)
+        command.add_arguments(subparser)
+        subparser.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = args.handler(args)
+        except (FileNotFoundError, ValueError, KeyError, RuntimeError) as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            code = 2
+    for warning in caught:  # drbench's own warnings (e.g. the reachable-AP cap), not the stack's
+        if str(warning.filename).startswith(PACKAGE_DIR):
+            console.print(f"[yellow]warning:[/] {warning.message}")
+    return code
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from drbench.leaderboard import validate
+from drbench.leaderboard.entries import validate
 
 REPO = Path(__file__).resolve().parents[1]
 

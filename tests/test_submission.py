@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from drbench.cli import main
-from drbench.leaderboard import read_entries
+from drbench.leaderboard.entries import read_entries
 from drbench.submission import RULES, SubmissionRejected, check, check_config, submit
 
 CHEATS = Path(__file__).resolve().parent / "submission_randomizers.py"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -17,8 +18,8 @@ from rich.table import Table
 
 from drbench.data.splits import SPLITS, nested_subset
 from drbench.events import EventLog
-from drbench.leaderboard import (SCHEMA_VERSION, dataset_record, pr_curves, save_thumbnail,
-                                 write_entry)
+from drbench.leaderboard.entries import (SCHEMA_VERSION, THUMBNAIL_SHEET, dataset_record, pr_curves,
+                                         save_thumbnail, write_entry)
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root, vkitti_root as resolve_vkitti_root
 from drbench.profiles import check_can_run, detector_for, profile as load_profile
 from drbench.protocols import Arm, protocol as load_protocol
@@ -302,8 +303,12 @@ def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int
                 source: dict, result: dict, submission: dict | None, board_dir: Path,
                 steps: StepRunner) -> dict:
     """The arm's leaderboard entry, validated and written."""
+    from drbench.generate.preview import contact_sheet
+    from drbench.generate.stats import fingerprint
+
     model, predicted, evaluation = result["model"], result["predicted"], result["evaluation"]
-    dataset = dataset_record(**source)
+    record = {key: value for key, value in source.items() if key != "folder"}
+    dataset = dataset_record(**record, fingerprint=fingerprint(source["folder"], frames=source.get("frames")))
     entry = {
         "run_id": f"{protocol_name}-{job['arm']}-{profile_name}-{evaluation['key'][:8]}",
         "protocol": protocol_name, "arm": job["arm"], "profile": profile_name,
@@ -321,7 +326,9 @@ def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int
     if submission:
         entry["submission"] = submission
     if dataset["kind"] == "dr":  # real KITTI frames may not be shown on the board
-        entry["thumbnail"] = save_thumbnail(source["folder"], board_dir, dataset["config_hash"])
+        with tempfile.TemporaryDirectory() as scratch:
+            sheet = contact_sheet(source["folder"], Path(scratch) / "sheet.jpg", **THUMBNAIL_SHEET)
+            entry["thumbnail"] = save_thumbnail(sheet, board_dir, dataset["config_hash"])
     path = write_entry(entry, board_dir)
     steps.log.event("entry_written", str(path))
     return entry

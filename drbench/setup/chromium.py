@@ -1,6 +1,6 @@
 """Make sure Debian's headless Chromium is there for the HTML leaderboard test.
 
-tests/test_leaderboard_page.py opens the page in ``chromium --headless``; the
+tests/leaderboard/test_page.py opens the page in ``chromium --headless``; the
 package is a system one (apt), not a Python one, so tox's ``tests`` env runs
 this first. As root it installs the package when missing; otherwise it says
 what to run, and the test then fails with the same message.

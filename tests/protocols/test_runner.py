@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from drbench.leaderboard import read_entries
+from drbench.leaderboard.entries import read_entries
 from drbench.profiles import PROFILES
 from drbench.protocols.runner import run_protocol
 

@@ -3,8 +3,8 @@
 import pytest
 
 from drbench.cli import main
-from drbench.leaderboard import read_entries
-from drbench.protocols.seeds import aggregate, t_interval
+from drbench.leaderboard.aggregate import aggregate, t_interval
+from drbench.leaderboard.entries import read_entries
 
 
 def test_t_interval_matches_the_t_table():

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from drbench.data.kitti import read_labels
 from drbench.data.vkitti import MOTGT_COLUMNS
-from drbench.leaderboard import read_entries
+from drbench.leaderboard.entries import read_entries
 from drbench.paths import VKITTI_ENV
 from drbench.protocols.runner import VKITTI_ABSENT, run_protocol
 

@@ -1,10 +1,14 @@
 """Regression check: drops below and jumps above the reference interval both fail."""
 
 import copy
+import shutil
 
 import pytest
 
-from drbench.regress import compare
+from drbench.cli import main
+from drbench.leaderboard.entries import read_entries
+from drbench.leaderboard.regression import compare
+from drbench.paths import REPO_ROOT
 
 
 def _entry(ap40, low, high):
@@ -43,13 +47,7 @@ def test_different_protocols_are_not_compared():
 
 
 def test_regress_finds_the_newest_fresh_entry_and_references_stay_off_the_board(tmp_path):
-    import shutil
-    from pathlib import Path
-
-    from drbench.cli import main
-    from drbench.leaderboard import read_entries
-
-    board = Path(__file__).resolve().parents[1] / "leaderboards"
+    board = REPO_ROOT / "leaderboards"
     shutil.copy(board / "dr-only-dr-cpu-733101ea.json", tmp_path)
     shutil.copy(board / "baseline-cpu.json", tmp_path)
     assert [e["run_id"] for e in read_entries(tmp_path)] == ["dr-only-dr-cpu-733101ea"]

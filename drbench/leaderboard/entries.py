@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jsonschema
 
-from drbench.io import write_json_atomic
+from drbench.io import write_bytes_atomic, write_json_atomic
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "leaderboard_entry.schema.json"
 SCHEMA_VERSION = 2  # what new entries are written as
@@ -75,18 +75,19 @@ def write_entry(entry: dict, board_dir: Path) -> Path:
 REFERENCE_PREFIX = "baseline-"  # baseline-<profile>.json: regression references, not board entries
 
 
+def read_entry(path: Path) -> dict:
+    """One entry file, checked; a file that is not JSON or fails the check raises EntryError naming it."""
+    try:
+        entry = json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise EntryError(f"{path}: not JSON: {exc}") from None
+    return validate(entry, where=str(path))
+
+
 def read_entries(board_dir: Path) -> list[dict]:
     """Every valid entry (references excluded); an invalid file raises EntryError naming it."""
-    entries = []
-    for path in sorted(Path(board_dir).glob("*.json")):
-        if path.name.startswith(REFERENCE_PREFIX):
-            continue
-        try:
-            entry = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise EntryError(f"{path}: not JSON: {exc}") from None
-        entries.append(validate(entry, where=str(path)))
-    return entries
+    return [read_entry(path) for path in sorted(Path(board_dir).glob("*.json"))
+            if not path.name.startswith(REFERENCE_PREFIX)]
 
 
 def pr_curves(evaluation: dict) -> dict:
@@ -99,44 +100,27 @@ def pr_curves(evaluation: dict) -> dict:
     }
 
 
-def dataset_record(kind: str, config_hash: str, folder: Path, frames: list[str] | None = None,
+def dataset_record(kind: str, config_hash: str, fingerprint: dict, frames: list[str] | None = None,
                    **extra) -> dict:
-    """What an arm trained on: its config hash and the label fingerprint of exactly those frames."""
-    from drbench.generate.stats import fingerprint
+    """What an arm trained on: its config hash and the label fingerprint of exactly those frames.
 
-    stats = fingerprint(folder, frames=frames)
-    stats.pop("dir")  # a local path, meaningless on another machine
+    ``fingerprint`` is the caller's ``drbench.generate.stats.fingerprint`` of the training folder
+    (limited to ``frames`` when given); its local ``dir`` is left out, meaningless on another machine.
+    """
+    stats = {key: value for key, value in fingerprint.items() if key != "dir"}
     return {"kind": kind, "config_hash": config_hash, "n_images": stats["images"], **extra,
             **({"frames": sorted(frames)} if frames is not None else {}), "fingerprint": stats}
 
 
-def save_thumbnail(data_dir: Path, board_dir: Path, name: str) -> str:
-    """A small JPEG contact sheet of DR training data under ``board_dir/thumbs``; its relative path.
+THUMBNAIL_SHEET = {"n": 4, "columns": 2, "tile_width": 200}  # a board thumbnail's contact-sheet layout
 
-    Only for generated data: real KITTI frames may not be redistributed on the board.
+
+def save_thumbnail(jpeg: Path, board_dir: Path, name: str) -> str:
+    """Copy a JPEG contact sheet of DR training data under ``board_dir/thumbs``; its relative path.
+
+    The caller renders the sheet (``THUMBNAIL_SHEET`` layout). Only for generated data: real
+    KITTI frames may not be redistributed on the board.
     """
-    from drbench.generate.preview import contact_sheet
-
     relative = f"thumbs/{name}.jpg"
-    contact_sheet(data_dir, Path(board_dir) / relative, n=4, columns=2, tile_width=200)
+    write_bytes_atomic(Path(board_dir) / relative, Path(jpeg).read_bytes())
     return relative
-
-
-def render_markdown(entries: list[dict]) -> str:
-    """The board as a Markdown table, best AP@0.5 easy first, with 95 % intervals."""
-    def cell(result: dict) -> str:
-        low, high = result["ap40_ci95"]
-        return f"{result['ap40']:.1f} [{low:.1f}, {high:.1f}]"
-
-    ranked = sorted(entries, key=lambda e: -e["scores"]["0.5"]["easy"]["ap40"])
-    lines = [
-        "| rank | run | protocol | profile | detector | trained on | AP40@0.5 easy | "
-        "AP40@0.5 moderate | AP40@0.7 easy |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for rank, e in enumerate(ranked, start=1):
-        s = e["scores"]
-        lines.append(f"| {rank} | {e['run_id']} | {e['protocol']} | {e['profile']} | "
-                     f"{e['detector']} | {e['trained_on']} | {cell(s['0.5']['easy'])} | "
-                     f"{cell(s['0.5']['moderate'])} | {cell(s['0.7']['easy'])} |")
-    return "\n".join(lines) + "\n"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from drbench.leaderboard.entries import read_entries
+
 CHECKED = (("0.5", "easy"), ("0.5", "moderate"), ("0.7", "easy"), ("0.7", "moderate"))
 
 
@@ -48,8 +50,6 @@ def compare(fresh: dict, reference: dict) -> list[Finding]:
 
 def latest_matching(board_dir: Path, reference: dict) -> dict:
     """The newest board entry of the reference's protocol, arm, profile and detector."""
-    from drbench.leaderboard import read_entries
-
     key = ("protocol", "arm", "profile", "detector")
     matching = [e for e in read_entries(board_dir)
                 if all(e.get(k) == reference.get(k) for k in key) and "aggregate" not in e]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drbench.data.levels import LEVEL_NAMES
-from drbench.leaderboard import EntryError
+from drbench.leaderboard.entries import EntryError
+from drbench.leaderboard.ranking import ranked
 
 IOUS = ("0.5", "0.7")
 LEVEL_COLORS = {"easy": "#1b9e77", "moderate": "#d95f02", "hard": "#7570b3"}
@@ -150,13 +151,12 @@ def _data_cell(entry: dict, board_dir: Path, page_dir: Path) -> str:
 def render_html(entries: list[dict], board_dir: Path, page_path: Path) -> str:
     """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``."""
     board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
-    ranked = sorted(entries, key=lambda e: -e["scores"]["0.5"]["easy"]["ap40"])
     head = ["<th>rank</th>"] + [
         f'<th data-key="{c.key}" data-type="{"number" if c.numeric else "text"}"'
         + (' aria-sort="descending"' if c.key == DEFAULT_SORT else "") + f">{html.escape(c.header)}</th>"
         for c in COLUMNS] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"]
     rows = []
-    for rank, entry in enumerate(ranked, start=1):
+    for rank, entry in enumerate(ranked(entries), start=1):
         cells = [f'<td class="num">{rank}</td>'] + [
             f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(entry)))}">'
             f"{c.text(entry)}</td>" for c in COLUMNS]

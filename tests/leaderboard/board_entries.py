@@ -1,7 +1,8 @@
-"""Real schema-v2 leaderboard entries for tests, without training a detector.
+"""Leaderboard entries for tests, without training a detector.
 
-The "detector" is real KITTI's own real-test labels written as predictions
-(optionally with every box shifted sideways), scored by the real devkit
+``ENTRY`` is a complete schema-v1 entry (the board's oldest sealed entries are v1).
+The v2 entries are real: the "detector" is real KITTI's own real-test labels written
+as predictions (optionally with every box shifted sideways), scored by the real devkit
 evaluation; the entry's training data is a real fingerprint of a real folder.
 """
 
@@ -13,9 +14,22 @@ from pathlib import Path
 
 from drbench.data.splits import SPLITS
 from drbench.evaluate.report import evaluate_dirs
-from drbench.leaderboard import SCHEMA_VERSION, dataset_record, pr_curves
+from drbench.generate.stats import fingerprint
+from drbench.leaderboard.entries import SCHEMA_VERSION, dataset_record, pr_curves
 from drbench.protocols.runner import TEST_SPLIT, leaderboard_scores
 from drbench.provenance import git_commit, hardware, versions
+
+LEVEL = {"ap11": 10.0, "ap40": 8.0, "ap11_ci95": [5.0, 15.0], "ap40_ci95": [4.0, 12.0], "n_gt": 38}
+ENTRY = {
+    "run_id": "dr-only-smoke-abc123", "protocol": "dr-only", "profile": "smoke",
+    "detector": "faster_rcnn", "trained_on": "dr:32", "test_split": "real-test",
+    "scores": {iou: {lvl: dict(LEVEL) for lvl in ("easy", "moderate", "hard")}
+               for iou in ("0.5", "0.7")},
+    "settings": {}, "seeds": {"run": 0},
+    "versions": {"python": "3.11", "torch": "2.14.1", "mmdet": "3.3.0", "bpy": "5.0.1"},
+    "git": {"commit": "abc"}, "timings_s": {"train": 1.0}, "created": "2026-11-25T00:00:00+00:00",
+    "schema_version": 1,
+}
 
 
 def labels_as_predictions(root: Path, out: Path, shift: float = 0.0) -> Path:
@@ -54,4 +68,4 @@ def real_entry(root: Path, work: Path, run_id: str, dataset: dict, shift: float 
 
 def real_train_dataset(root: Path, n: int = 10) -> dict:
     frames = SPLITS["real-train"][:n]
-    return dataset_record("real", "0123456789ab", root, frames=frames)
+    return dataset_record("real", "0123456789ab", fingerprint(root, frames=frames), frames=frames)

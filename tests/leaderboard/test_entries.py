@@ -5,19 +5,9 @@ import json
 
 import pytest
 
-from drbench.leaderboard import EntryError, read_entries, validate, write_entry
-
-LEVEL = {"ap11": 10.0, "ap40": 8.0, "ap11_ci95": [5.0, 15.0], "ap40_ci95": [4.0, 12.0], "n_gt": 38}
-ENTRY = {
-    "run_id": "dr-only-smoke-abc123", "protocol": "dr-only", "profile": "smoke",
-    "detector": "faster_rcnn", "trained_on": "dr:32", "test_split": "real-test",
-    "scores": {iou: {lvl: dict(LEVEL) for lvl in ("easy", "moderate", "hard")}
-               for iou in ("0.5", "0.7")},
-    "settings": {}, "seeds": {"run": 0},
-    "versions": {"python": "3.11", "torch": "2.14.1", "mmdet": "3.3.0", "bpy": "5.0.1"},
-    "git": {"commit": "abc"}, "timings_s": {"train": 1.0}, "created": "2026-11-25T00:00:00+00:00",
-    "schema_version": 1,
-}
+from board_entries import ENTRY, real_entry, real_train_dataset
+from drbench.leaderboard.entries import EntryError, content_hash, read_entries, validate, write_entry
+from drbench.paths import REPO_ROOT
 
 
 def test_complete_entry_round_trips(tmp_path):
@@ -62,24 +52,11 @@ def test_a_corrupt_board_file_is_named(tmp_path):
         read_entries(tmp_path)
 
 
-def test_markdown_ranks_by_ap_at_05_easy(tmp_path):
-    from drbench.leaderboard import render_markdown
-
-    better = copy.deepcopy(ENTRY)
-    better["run_id"] = "dr-only-cpu-better"
-    better["scores"]["0.5"]["easy"]["ap40"] = 40.0
-    table = render_markdown([ENTRY, better]).splitlines()
-    assert table[2].startswith("| 1 | dr-only-cpu-better") and "40.0 [4.0, 12.0]" in table[2]
-    assert table[3].startswith("| 2 | dr-only-smoke-abc123")
-
-
 # --- schema version 2: training data, PR curves, thumbnail, submission -------------------------
 
 @pytest.fixture(scope="module")
 def v2_entry(root, tmp_path_factory):
     """A v2 entry scored by the real devkit evaluation (real-test labels as predictions)."""
-    from board_entries import real_entry, real_train_dataset
-
     return real_entry(root, tmp_path_factory.mktemp("pred"), "labels-exact", real_train_dataset(root))
 
 
@@ -100,8 +77,6 @@ def test_v2_entry_round_trips_and_its_curves_reproduce_its_scores(v2_entry, tmp_
 
 
 def test_sealed_v1_entries_on_the_board_stay_readable():
-    from drbench.paths import REPO_ROOT
-
     entries = read_entries(REPO_ROOT / "leaderboards")
     assert entries and {e["schema_version"] for e in entries} <= {1, 2}
     assert validate(copy.deepcopy(ENTRY))["schema_version"] == 1
@@ -136,8 +111,6 @@ def test_a_hand_edited_v2_entry_is_rejected(v2_entry, tmp_path):
 
 
 def test_curves_that_disagree_with_the_scores_are_rejected_even_when_resealed(v2_entry, tmp_path):
-    from drbench.leaderboard import content_hash
-
     entry = copy.deepcopy(v2_entry)
     entry["pr_curves"]["0.5"]["easy"] = [[k / 40, 0.0] for k in range(41)]
     entry["content_sha256"] = content_hash(entry)

@@ -16,8 +16,8 @@ from PIL import Image
 
 from board_entries import real_entry, real_train_dataset
 from drbench.cli import main
-from drbench.generate import Settings, generate
-from drbench.leaderboard import dataset_record, save_thumbnail, write_entry
+from drbench.generate import Settings, contact_sheet, fingerprint, generate
+from drbench.leaderboard.entries import THUMBNAIL_SHEET, dataset_record, save_thumbnail, write_entry
 
 pytestmark = pytest.mark.slow
 
@@ -32,9 +32,10 @@ def board(root, tmp_path_factory):
     settings = Settings(width=320, height=96, samples=1)
     generate(work / "dr", 4, seed=5, settings=settings, progress=False)
     digest = settings.digest(5)
-    dr = dataset_record("dr", digest, work / "dr", settings_digest=digest)
+    dr = dataset_record("dr", digest, fingerprint(work / "dr"), settings_digest=digest)
     exact = real_entry(root, work / "pred", "labels-exact", dr)
-    exact["thumbnail"] = save_thumbnail(work / "dr", board, digest)
+    sheet = contact_sheet(work / "dr", work / "sheet.jpg", **THUMBNAIL_SHEET)
+    exact["thumbnail"] = save_thumbnail(sheet, board, digest)
     write_entry(exact, board)
     # shifted by 0.4 box widths: IoU 0.43 with its car, below both thresholds
     write_entry(real_entry(root, work / "pred", "boxes-shifted", real_train_dataset(root), shift=0.4), board)
