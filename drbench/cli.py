@@ -338,7 +338,7 @@ def dispatch(args: argparse.Namespace) -> int:
         print_scores(evaluation)
     elif args.command in ("run", "all"):
         from drbench.protocols.runner import run_all, run_protocol
-        from drbench.protocols.seeds import run_seeds
+        from drbench.protocols.multi_seed import run_seeds
         options = dict(kitti_root=args.kitti_root, vkitti_root=args.vkitti_root,
                        runs_dir=args.runs_dir or REPO_ROOT / "runs",
                        board_dir=args.board_dir or REPO_ROOT / "leaderboards",

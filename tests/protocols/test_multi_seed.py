@@ -4,7 +4,7 @@ import pytest
 
 from drbench.cli import main
 from drbench.leaderboard import read_entries
-from drbench.protocols.seeds import aggregate, t_interval
+from drbench.protocols.multi_seed import aggregate, t_interval
 
 
 def test_t_interval_matches_the_t_table():

@@ -12,9 +12,10 @@ import datetime as dt
 import hashlib
 
 import numpy as np
+from rich.table import Table
 from scipy import stats
 
-from drbench.leaderboard import SCHEMA_VERSION
+from drbench.leaderboard import SCHEMA_VERSION, write_entry
 
 METRICS = ("ap11", "ap40")
 
@@ -78,10 +79,6 @@ def aggregate_by_arm(entries: list[dict]) -> list[dict]:
 
 def run_seeds(run, first_seed: int, n_seeds: int, board_dir, console=None, dry_run: bool = False) -> list:
     """``run(seed)`` for K consecutive seeds, then one summary entry per arm on the board."""
-    from rich.table import Table
-
-    from drbench.leaderboard import write_entry
-
     results = []
     for seed in range(first_seed, first_seed + n_seeds):
         results += run(seed)
