@@ -26,6 +26,11 @@ import time
 
 import pytest
 import torch
+from mmdet.apis import inference_detector
+from mmdet.registry import MODELS
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from mmengine.runner import Runner
 from rich.console import Console
 
 from drbench.data.splits import SPLITS
@@ -53,10 +58,6 @@ def checkpoints(tmp_path_factory):
 @pytest.mark.parametrize("detector", DETECTORS)
 def test_bench_train_iteration(benchmark, detector, tmp_path):
     mmdet_fixes.apply()
-    from mmdet.registry import MODELS
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.runner import Runner
-
     torch.set_num_threads(os.cpu_count() or 1)
     root = kitti_root()
     ann_file = write_training_annotations(tmp_path / "coco.json", [root], {root: TRAIN_FRAMES})
@@ -77,8 +78,6 @@ def test_bench_train_iteration(benchmark, detector, tmp_path):
 
 @pytest.mark.parametrize("detector", DETECTORS)
 def test_bench_inference(benchmark, detector, checkpoints):
-    from mmdet.apis import inference_detector
-
     torch.set_num_threads(os.cpu_count() or 1)
     model = load_detector(detector, checkpoints[detector], SCALE)
     images = [str(kitti_root() / "training" / "image_2" / f"{f}.png") for f in TEST_FRAMES]
@@ -113,9 +112,6 @@ OVERHEAD_ITERS = 10
 def test_bench_train_wrapper_overhead(benchmark, tmp_path):
     """drbench's train() vs ``Runner.from_cfg(Config.fromfile(the same config)).train()``."""
     mmdet_fixes.apply()
-    from mmengine.config import Config
-    from mmengine.runner import Runner
-
     root, frames = kitti_root(), {kitti_root(): TRAIN_FRAMES}
     threads = os.cpu_count() or 1
     ann_file = write_training_annotations(tmp_path / "coco.json", [root], frames)

@@ -309,7 +309,7 @@ def run_arguments(rn: argparse.ArgumentParser) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     # lazy: the protocols load scipy (~1 s); their steps load torch and Blender's workers
     from drbench.protocols.runner import run_protocol
-    from drbench.protocols.seeds import run_seeds
+    from drbench.protocols.multi_seed import run_seeds
 
     options = _protocol_options(args)
     run_seeds(lambda seed: run_protocol(args.protocol, args.profile, seed=seed, **options),
@@ -320,7 +320,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_all(args: argparse.Namespace) -> int:
     # lazy: the protocols load scipy (~1 s); their steps load torch and Blender's workers
     from drbench.protocols.runner import run_all
-    from drbench.protocols.seeds import run_seeds
+    from drbench.protocols.multi_seed import run_seeds
 
     options = _protocol_options(args)
     run_seeds(lambda seed: run_all(args.profile, seed=seed, **options),

@@ -35,7 +35,7 @@ def git_commit() -> dict[str, object]:
 
 def hardware() -> dict[str, object]:
     """Where the numbers were measured: timings only compare on the same hardware."""
-    import torch
+    import torch  # lazy: ~2.5 s; the runner, which the CLI imports, imports this module
 
     return {
         "machine": platform.machine(),

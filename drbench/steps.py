@@ -4,20 +4,33 @@ A step's folder is ``runs/<kind>/<hash of (kind, params, upstream keys, drbench
 version)>``; a ``done`` marker holds its result. Protocol arms that share a
 step (the same DR data, the same pretrained model) share its folder, a re-run
 does only what changed, and a killed run resumes after its last finished step.
+Each step logs to the event log: ``step_start``/``step_stop`` when it is
+computed, ``step_reused`` when its cached result is used.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
 from drbench import __version__
-from drbench.events import EventLog
-from drbench.runs import Stage, args_hash
+from drbench.events import Event, EventLog
+from drbench.io import write_json_atomic
+
+DONE = "done"  # the marker file in a step's folder, holding its result
+
+
+def args_hash(args: dict[str, Any]) -> str:
+    """Stable short hash of JSON-serialisable arguments."""
+    blob = json.dumps(args, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
 
 
 @dataclass
@@ -36,20 +49,24 @@ class StepRunner:
             upstream: tuple[str, ...] = ()) -> dict:
         """The step's result: cached if done, planned if dry-run, else computed now."""
         key = self.key(kind, params, upstream)
-        stage = Stage(Path(self.runs_dir) / kind, key)
-        if stage.is_done:
-            result = stage.result()
+        folder = Path(self.runs_dir) / kind / key
+        marker = folder / DONE
+        if marker.is_file():
+            result = json.loads(marker.read_text())
             self.planned.append({"kind": kind, "key": key, "status": "cached", "params": params})
             self.console.print(f"[green]✓[/] {kind} {key}: cached")
+            if not self.dry_run:
+                self.log.event(Event.STEP_REUSED, key, kind=kind)
             return result
         if self.dry_run:
             self.planned.append({"kind": kind, "key": key, "status": "to run", "params": params})
-            return {"key": key, "dir": str(stage.dir), "planned": True}
-        self.console.print(f"[bold cyan]→ {kind}[/] {key}  ({stage.dir})")
-        self.log.event(f"{kind}_start", key, params=params, upstream=list(upstream))
+            return {"key": key, "dir": str(folder), "planned": True}
+        self.console.print(f"[bold cyan]→ {kind}[/] {key}  ({folder})")
+        self.log.event(Event.STEP_START, key, kind=kind, params=params, upstream=list(upstream))
         start = time.perf_counter()
-        result = work(stage.dir)
-        result.update(key=key, dir=result.get("dir", str(stage.dir)),
+        result = work(folder)
+        result.update(key=key, dir=result.get("dir", str(folder)),
                       seconds=round(time.perf_counter() - start, 2))
-        self.log.event(f"{kind}_stop", result)
-        return stage.finish(result)
+        self.log.event(Event.STEP_STOP, result, kind=kind)
+        write_json_atomic(marker, result)
+        return result

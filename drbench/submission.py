@@ -6,8 +6,9 @@ nothing to the leaderboard. What a submission may choose is its randomizer and
 that randomizer's parameters; the data budget, the render settings and the
 detector recipe are the profile's, so entries of one profile compare like with
 like. A passing submission runs the standard protocol (``dr-only``: the
-baseline's randomizers plus the submitted one) and lands as an entry marked
-``submission``.
+baseline's randomizers plus the submitted one); its entries are staged, and land
+on the board, marked ``submission``, only once the run's event log shows every
+step behind them computed or reused, in order.
 """
 
 from __future__ import annotations
@@ -19,9 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from rich.table import Table
 
+from drbench.events import EVENT_LOG, Event, EventLog, LoggedStep, last_run, logged_steps, read_events
+from drbench.generate.api import ConfigError
+from drbench.generate.audit import ENV, read_log
+from drbench.generate.generation_run import GenerationError
+from drbench.generate.local_run import generate
+from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
+from drbench.io import write_bytes_atomic
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root
 from drbench.profiles import profile as load_profile
+from drbench.protocols.multi_seed import run_seeds
+from drbench.protocols.runner import run_protocol
 
 PROTOCOL = "dr-only"
 SAMPLE_IMAGES = 3
@@ -34,12 +45,15 @@ RULES = {
     "loads": "the randomizer resolves and its parameters validate",
     "samples": f"it renders {SAMPLE_IMAGES} images in an isolated Blender process without failing",
     "no-real-images": "it opens no file of the real data sets (Python-level opens and Blender images)",
+    "run-log": "the run logged each arm's steps (data, train, predict, evaluate) in order, computed or reused",
 }
 CONFIG_KEYS = {"params"}
 BUDGET_KEYS = {"n", "n_images", "seed", "seeds", "shard", "workers", "max_failures", "data_fraction"}
 RENDER_KEYS = {"width", "height", "samples", "engine", "threads", "masks"}
 RECIPE_KEYS = {"detector", "lr", "iters", "max_iters", "finetune_iters", "batch_size", "image_scale",
                "augment", "augmentations", "backbone_init", "freeze_backbone", "schedule"}
+DATA_STEPS = {"dr": "generate", "vkitti": "convert"}  # the step an entry's data came from (real: none)
+SCORING_STEPS = ("train", "predict", "evaluate")
 
 
 @dataclass(frozen=True)
@@ -96,12 +110,6 @@ def sample_in_isolation(entry: dict, settings: dict, kitti_root: str | None, scr
     """Render a few images with the baseline plus the submission in a child Blender process,
     logging every file it opens; check it loads, samples, keeps the render settings and reads
     no real image."""
-    from drbench.generate.api import ConfigError
-    from drbench.generate.audit import ENV, read_log
-    from drbench.generate.generation_run import GenerationError
-    from drbench.generate.local_run import generate
-    from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
-
     log = scratch / "opened.txt"
     render = Settings.from_dict({"width": settings["width"], "height": settings["height"],
                                  "samples": settings["samples"],
@@ -137,7 +145,8 @@ def sample_in_isolation(entry: dict, settings: dict, kitti_root: str | None, scr
 
 def check(ref: str, config: dict, profile_name: str, *, kitti_root: str | None = None,
           where: str = "<command line>") -> list[Finding]:
-    """Every rule, in order; the dynamic ones run only when the static ones pass."""
+    """Every rule checked before the run, in order; the dynamic ones run only when the static
+    ones pass (``run-log`` is checked after the run, by :func:`check_run_log`)."""
     findings = check_config(config, where)
     if not all(f.passed for f in findings):
         return findings
@@ -151,15 +160,44 @@ def check(ref: str, config: dict, profile_name: str, *, kitti_root: str | None =
     return [merged[rule] for rule in RULES if rule in merged]
 
 
+def check_run_log(steps: list[LoggedStep], entries: list[dict]) -> Finding:
+    """Every step behind each entry (its data, train, predict and evaluate steps, by key) is in
+    the run's logged steps, in that order: the scores come from work this run computed or reused."""
+    first: dict[tuple[str, str], int] = {}
+    for position, step in enumerate(steps):
+        first.setdefault((step.kind, step.key), position)
+    problems = []
+    for entry in entries:
+        if "absent" in entry:  # an arm whose data is not on disk ran no step
+            continue
+        data = DATA_STEPS.get(entry["dataset"]["kind"])
+        required = ([(data, entry["dataset"]["config_hash"])] if data else []) + [
+            (kind, entry["steps"][kind]) for kind in SCORING_STEPS]
+        missing = [f"{kind} step {key}" for kind, key in required if (kind, key) not in first]
+        if missing:
+            problems.append(f"arm {entry['arm']}: no {', '.join(missing)} in the run's event log")
+        elif sorted(required, key=first.__getitem__) != required:
+            logged = " -> ".join(kind for kind, _ in sorted(required, key=first.__getitem__))
+            problems.append(f"arm {entry['arm']}: steps logged out of order ({logged})")
+    return Finding("run-log", not problems, "; ".join(problems) or
+                   f"{len(steps)} steps computed or reused for {len(entries)} entries")
+
+
 def source_sha256(ref: str) -> str | None:
     """SHA-256 of the file a ``path.py:Name`` reference loads (None for modules and built-ins)."""
     path = Path(ref.rsplit(":", 1)[0])
     return hashlib.sha256(path.read_bytes()).hexdigest() if ref.count(":") and path.is_file() else None
 
 
-def compliance_table(findings: list[Finding]):
-    from rich.table import Table
+def publish(staging: Path, board_dir: Path, log: EventLog) -> None:
+    """Copy staged board files (entries, thumbnails) onto the board, each file atomically."""
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        target = write_bytes_atomic(Path(board_dir) / path.relative_to(staging), path.read_bytes())
+        if target.suffix == ".json":
+            log.event(Event.ENTRY_PUBLISHED, str(target), staged=str(path))
 
+
+def compliance_table(findings: list[Finding]) -> Table:
     table = Table(title="compliance check")
     for column in ("rule", "what it asks", "result"):
         table.add_column(column)
@@ -171,10 +209,8 @@ def compliance_table(findings: list[Finding]):
 def submit(ref: str, config_path: Path | None, profile_name: str, *, first_seed: int = 0, n_seeds: int = 1,
            **run_options) -> list[dict]:
     """Check, then run the standard protocol with the randomizer added (``n_seeds`` seeds, with a
-    summary entry when more than one); returns the entries."""
-    from drbench.protocols.runner import run_protocol
-    from drbench.protocols.seeds import run_seeds
-
+    summary entry when more than one); returns the entries. Entries are written to a staging
+    folder and published only when every seed's run passes :func:`check_run_log`."""
     config = read_config(config_path)
     findings = check(ref, config, profile_name, kitti_root=run_options.get("kitti_root"),
                      where=str(config_path) if config_path else "<command line>")
@@ -185,7 +221,19 @@ def submit(ref: str, config_path: Path | None, profile_name: str, *, first_seed:
     entry = {"name": ref, "params": dict(config.get("params") or {})}
     record = {"randomizer": ref, "params": entry["params"], "source_sha256": source_sha256(ref),
               "compliance": {f.rule: f.detail or "passed" for f in findings}}
-    board_dir = run_options.get("board_dir", REPO_ROOT / "leaderboards")
-    return run_seeds(lambda seed: run_protocol(PROTOCOL, profile_name, seed=seed, extra_randomizers=[entry],
-                                               submission=record, **run_options),
-                     first_seed, n_seeds, board_dir, run_options.get("console"), run_options.get("dry_run", False))
+    board_dir = run_options.pop("board_dir", REPO_ROOT / "leaderboards")
+    log_path = Path(run_options.get("runs_dir", REPO_ROOT / "runs")) / EVENT_LOG
+    dry_run = run_options.get("dry_run", False)
+    with tempfile.TemporaryDirectory(prefix="drbench-submit-board-") as staging:
+        def run_one(seed: int) -> list[dict]:
+            entries = run_protocol(PROTOCOL, profile_name, seed=seed, extra_randomizers=[entry],
+                                   submission=record, board_dir=Path(staging), **run_options)
+            if not dry_run:
+                finding = check_run_log(logged_steps(last_run(read_events(log_path))), entries)
+                if not finding.passed:
+                    raise SubmissionRejected([finding])
+            return entries
+
+        results = run_seeds(run_one, first_seed, n_seeds, Path(staging), run_options.get("console"), dry_run)
+        publish(Path(staging), board_dir, EventLog(log_path))
+    return results

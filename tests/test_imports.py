@@ -26,7 +26,9 @@ def drbench_imports() -> dict[str, set[str]]:
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                submodules = [f"{node.module}.{a.name}" for a in node.names]
+                # ``from pkg import module`` imports that module, not what pkg re-exports
+                targets = [t for t in submodules if t in modules] or [node.module]
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             else:

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from drbench.detectors.config import DETECTORS
+from drbench.detectors.mmdet_config import DETECTORS
 from drbench.profiles import PROFILE_DIR, PROFILES, detector_for, load_profile, profile
 from drbench.protocols.runner import run_protocol
 

@@ -1,13 +1,15 @@
 """``drbench submit``: each rule fails for the submission that breaks it, and only then
-nothing is written; a compliant one is scored as a submission entry (tiny profile)."""
+nothing is written; a compliant one is scored as a submission entry (tiny profile) once
+its run's event log shows every step behind the entry."""
 
 from pathlib import Path
 
 import pytest
 
 from drbench.cli import main
+from drbench.events import EVENT_LOG, Event, EventLog, last_run, logged_steps, read_events
 from drbench.leaderboard.entries import read_entries
-from drbench.submission import RULES, SubmissionRejected, check, check_config, submit
+from drbench.submission import RULES, SubmissionRejected, check, check_config, check_run_log, submit
 
 CHEATS = Path(__file__).resolve().parent / "submission_randomizers.py"
 
@@ -22,6 +24,51 @@ def test_config_may_set_only_the_randomizers_parameters():
     assert failed == {"render-settings": "s.yaml sets width", "image-budget": "s.yaml sets n",
                       "detector-recipe": "s.yaml sets lr",
                       "config": "s.yaml sets texture_dir; only 'params' is allowed"}
+
+
+def _dr_entry(arm="dr-sensor"):
+    return {"arm": arm, "dataset": {"kind": "dr", "config_hash": "gen"},
+            "steps": {"train": "trn", "predict": "prd", "evaluate": "evl"}}
+
+
+def _logged(folder, steps):
+    """A hand-made event log: an earlier run, then one whose steps are (status, kind, key)."""
+    log = EventLog(folder / EVENT_LOG)
+    log.event(Event.PROTOCOL_START, "dr-only")
+    log.event(Event.STEP_STOP, {"key": "prd"}, kind="predict")  # not this run's
+    log.event(Event.PROTOCOL_START, "dr-only")
+    for status, kind, key in steps:
+        if status == "reused":
+            log.event(Event.STEP_REUSED, key, kind=kind)
+            continue
+        log.event(Event.STEP_START, key, kind=kind, params={}, upstream=[])
+        if status == "computed":  # else started and never stopped: the run died in it
+            log.event(Event.STEP_STOP, {"key": key, "seconds": 1.0}, kind=kind)
+    return logged_steps(last_run(read_events(log.path)))
+
+
+FULL = [("reused", "generate", "gen"), ("computed", "train", "trn"), ("computed", "predict", "prd"),
+        ("computed", "evaluate", "evl")]
+
+
+def test_run_log_check_wants_each_step_of_each_arm_in_order(tmp_path):
+    finding = check_run_log(_logged(tmp_path / "full", FULL), [_dr_entry()])
+    assert finding.passed and finding.rule == "run-log", finding.detail
+
+    died = check_run_log(_logged(tmp_path / "died", FULL[:2] + [("started", "predict", "prd")] + FULL[3:]),
+                         [_dr_entry()])
+    assert not died.passed and died.detail == "arm dr-sensor: no predict step prd in the run's event log"
+    assert "rule 'run-log'" in str(SubmissionRejected([died])) and "no predict step prd" in str(
+        SubmissionRejected([died]))
+
+    swapped = check_run_log(_logged(tmp_path / "swapped", [FULL[0], FULL[2], FULL[1], FULL[3]]), [_dr_entry()])
+    assert swapped.detail == "arm dr-sensor: steps logged out of order (generate -> predict -> train -> evaluate)"
+
+    no_data = check_run_log(_logged(tmp_path / "no-data", FULL[1:]), [_dr_entry(), _dr_entry("dr-2")])
+    assert no_data.detail == ("arm dr-sensor: no generate step gen in the run's event log; "
+                              "arm dr-2: no generate step gen in the run's event log")
+    real = {**_dr_entry("real-4"), "dataset": {"kind": "real", "config_hash": "frames"}}
+    assert check_run_log(_logged(tmp_path / "real", FULL[1:]), [real]).passed, "real frames: no data step"
 
 
 @pytest.mark.slow
@@ -58,6 +105,17 @@ def test_compliant_submission_is_scored_and_marked(tmp_path, root, capsys):
     assert entry["arm"] == "dr-sensor" and entry["protocol"] == "dr-only"
     assert entry["submission"]["randomizer"] == "sensor"
     assert entry["submission"]["params"] == {"max_noise": 3.0, "dof_share": 0.0}
-    assert set(entry["submission"]["compliance"]) == set(RULES)
+    assert set(entry["submission"]["compliance"]) == set(RULES) - {"run-log"}, "checked before the run"
     assert entry["trained_on"] == "dr:4 (dr-sensor)"
     assert "compliance check" in capsys.readouterr().out
+    assert (board / entry["thumbnail"]).read_bytes()[:3] == b"\xff\xd8\xff", "published with its entry"
+
+    log = tmp_path / "runs" / EVENT_LOG
+    run = last_run(read_events(log))
+    assert [(s.kind, s.status) for s in logged_steps(run)] == [
+        ("generate", "computed"), ("train", "computed"), ("predict", "computed"), ("evaluate", "computed")]
+    assert [e.value for e in run if e.key == Event.ENTRY_PUBLISHED] == [str(board / f"{entry['run_id']}.json")]
+
+    again = submit("sensor", config, "tiny", kitti_root=str(root), runs_dir=tmp_path / "runs", board_dir=board)
+    assert [e["scores"] for e in again] == [entry["scores"]]
+    assert {s.status for s in logged_steps(last_run(read_events(log)))} == {"reused"}

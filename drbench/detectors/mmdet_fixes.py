@@ -22,18 +22,24 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+import torch
+from mmdet.utils import register_all_modules
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+import drbench.detectors.backbones  # noqa: F401  (registers DrbenchMobileNetV2)
+import drbench.detectors.progress  # noqa: F401  (registers RichProgressHook)
+import drbench.detectors.rfcn  # noqa: F401  (registers PSRoIHead, RFCNBBoxHead)
+import drbench.detectors.roi_extractor  # noqa: F401  (registers TorchvisionRoIExtractor)
+import drbench.detectors.ssd_head  # noqa: F401  (registers DrbenchSSDHead)
+import drbench.detectors.transforms  # noqa: F401  (registers the paper's augmentations)
+from drbench.detectors.weights import SCHEME, load_drbench_scheme
+
 
 @functools.cache
 def apply() -> None:
     """Idempotent: safe to call from every entry point."""
-    import numpy as np
-    import torch
-    from mmengine.logging.history_buffer import HistoryBuffer
-    from mmengine.runner.checkpoint import CheckpointLoader
-    from mmdet.utils import register_all_modules
-
-    from drbench.detectors.weights import SCHEME, load_drbench_scheme
-
     torch.serialization.add_safe_globals([
         HistoryBuffer,
         getattr,
@@ -45,9 +51,3 @@ def apply() -> None:
     ])
     CheckpointLoader.register_scheme(prefixes=SCHEME, loader=load_drbench_scheme, force=True)
     register_all_modules(init_default_scope=True)
-    import drbench.detectors.roi_extractor  # noqa: F401  (registers TorchvisionRoIExtractor)
-    import drbench.detectors.transforms  # noqa: F401  (registers the paper's augmentations)
-    import drbench.detectors.backbones  # noqa: F401  (registers DrbenchMobileNetV2)
-    import drbench.detectors.rfcn  # noqa: F401  (registers PSRoIHead, RFCNBBoxHead)
-    import drbench.detectors.ssd_head  # noqa: F401  (registers DrbenchSSDHead)
-    import drbench.detectors.progress  # noqa: F401  (registers RichProgressHook)

@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 import torch
+from mmdet.apis import inference_detector, init_detector
 from rich.progress import Progress
 
 from drbench.data.kitti import KittiObject, write_labels
 from drbench.detectors import mmdet_fixes
-from drbench.detectors.config import load_config
+from drbench.detectors.mmdet_config import load_detector_config
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -36,9 +37,7 @@ def load_detector(detector: str | Path, checkpoint: Path,
                   image_scale: tuple[int, int] | None = None) -> torch.nn.Module:
     """The trained mmdet model in eval mode (on the GPU if there is one), testing at ``image_scale``."""
     mmdet_fixes.apply()
-    from mmdet.apis import init_detector
-
-    cfg = load_config(detector, image_scale)
+    cfg = load_detector_config(detector, image_scale)
     cfg.model.backbone.init_cfg = None  # weights come from the checkpoint
     device = "cuda" if torch.cuda.is_available() else "cpu"
     return init_detector(cfg, str(checkpoint), device=device)
@@ -57,8 +56,6 @@ def predict(
     progress: bool = True,
 ) -> list[Path]:
     """Write one KITTI label file (16 fields, with score) per image into ``out_dir``."""
-    from mmdet.apis import inference_detector
-
     torch.set_num_threads(threads or os.cpu_count() or 1)
     model = load_detector(detector, checkpoint, image_scale)
     class_names = model.dataset_meta["classes"]

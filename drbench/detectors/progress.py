@@ -9,6 +9,7 @@ the main process of a distributed run. Registered as
 
 from __future__ import annotations
 
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 from rich.console import Console
@@ -28,8 +29,6 @@ class RichProgressHook(Hook):
         self.progress: Progress | None = None
 
     def before_train(self, runner) -> None:
-        from mmengine.dist import is_main_process
-
         self.progress = Progress(
             TextColumn("[bold]train[/]"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(), TextColumn("ETA"),

@@ -15,15 +15,19 @@ from pathlib import Path
 
 import torch
 from mmengine.config import Config
+from mmengine.dist import barrier
+from mmengine.runner import Runner, find_latest_checkpoint
 from rich.console import Console
 
 from drbench.data.coco import frame_dirs, list_frame_ids, write_coco_for_dirs
 from drbench.detectors import distributed, mmdet_fixes
 from drbench.detectors.backbones import all_stages
-from drbench.detectors.config import load_config, set_schedule
+from drbench.detectors.mmdet_config import load_detector_config, set_schedule
 from drbench.detectors.progress import RichProgressHook
+from drbench.detectors.train_events import TrainEventsHook
 from drbench.detectors.transforms import seed_augmentations
 from drbench.detectors.weights import require_checkpoints
+from drbench.events import EventLog
 
 INITS = ("imagenet", "random")
 
@@ -68,11 +72,9 @@ def training_config(
     deterministic: bool = False,
 ) -> Config:
     """The full mmengine config of a training run (see :func:`train` for the options)."""
-    from mmengine.runner import find_latest_checkpoint
-
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}, got {init!r}")
-    cfg = load_config(detector, image_scale)
+    cfg = load_detector_config(detector, image_scale)
     set_schedule(cfg, max_iters, lr=lr)
     cfg.work_dir = str(work_dir)
     cfg.train_dataloader.batch_size = batch_size
@@ -122,6 +124,7 @@ def train(
     deterministic: bool = False,
     progress: bool | None = None,
     console: Console | None = None,
+    events: EventLog | None = None,
 ) -> Path:
     """Train for ``max_iters`` iterations; returns the final checkpoint path.
 
@@ -137,11 +140,10 @@ def train(
     ops that have none (CUDA backward of PSRoIAlign, see docs/detectors.md) warn.
     ``progress``: a rich bar with iteration, loss and ETA on ``console``
     (None: only when it is a terminal).
+    ``events``: the run's event log gets ``train_start``, ``train_progress`` at every
+    logging interval, and ``train_stop``.
     """
     mmdet_fixes.apply()
-    from mmengine.dist import barrier
-    from mmengine.runner import Runner
-
     torch.set_num_threads(threads or max(1, (os.cpu_count() or 1) // distributed.local_processes()))
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -159,6 +161,8 @@ def train(
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
     runner.register_hook(RichProgressHook(progress, console))
+    if events is not None:
+        runner.register_hook(TrainEventsHook(events, str(detector), cfg.default_hooks.logger.interval))
     try:
         runner.train()
     finally:

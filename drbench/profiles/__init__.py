@@ -13,6 +13,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from drbench.detectors.mmdet_config import load_detector_config
+
 PROFILE_DIR = Path(__file__).resolve().parent
 
 
@@ -77,15 +79,16 @@ def check_can_run(name: str, settings: dict) -> None:
     """
     if not settings.get("requires_gpu"):
         return
+    # lazy: torch (~2.5 s) and weights.py (imports torch), only for a GPU profile; the runner,
+    # which the CLI imports, imports this module
     import torch
+
+    from drbench.detectors.weights import require_checkpoints
 
     if not torch.cuda.is_available():
         raise RuntimeError(f"profile {name!r} needs a CUDA GPU and torch sees none "
                            f"(torch {torch.__version__}); plan it with --dry-run, or use "
                            f"--profile cpu on this machine")
-    from drbench.detectors.config import load_config
-    from drbench.detectors.weights import require_checkpoints
-
     detectors = {settings["detector"], *(settings.get("detector_variants") or {}).values()}
     for detector in sorted(detectors):
-        require_checkpoints(load_config(detector).model)
+        require_checkpoints(load_detector_config(detector).model)

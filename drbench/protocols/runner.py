@@ -3,7 +3,7 @@
 Every arm ends as a schema-checked leaderboard entry; steps shared between
 arms (the same DR data, the same pretrained model) run once. Arms run in waves
 (fine-tuning after the model it starts from), so one wave's arms can train side
-by side on a Ray cluster (ray_arms.py) through the very same steps.
+by side on a Ray cluster (ray_arms.py) through the very same steps (arm_steps.py).
 """
 
 from __future__ import annotations
@@ -17,15 +17,22 @@ from rich.console import Console
 from rich.table import Table
 
 from drbench.data.splits import SPLITS, nested_subset
-from drbench.events import EventLog
+from drbench.data.vkitti import detect_layout, to_kitti_layout
+from drbench.detectors.mmdet_config import config_digest
+from drbench.events import EVENT_LOG, Event, EventLog
+from drbench.generate.api import normalise_entry
+from drbench.generate.ray_shards import generate_on_ray
+from drbench.generate.local_run import generate
+from drbench.generate.preview import contact_sheet
+from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
+from drbench.generate.stats import fingerprint
 from drbench.leaderboard.entries import (SCHEMA_VERSION, THUMBNAIL_SHEET, dataset_record, pr_curves,
                                          save_thumbnail, write_entry)
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root, vkitti_root as resolve_vkitti_root
 from drbench.profiles import check_can_run, detector_for, profile as load_profile
 from drbench.protocols import Arm, protocol as load_protocol
 from drbench.provenance import git_commit, hardware, versions
-from drbench.runs import args_hash
-from drbench.steps import StepRunner
+from drbench.steps import StepRunner, args_hash
 
 TEST_SPLIT = "real-test"
 ESSENTIAL_RANDOMIZERS = ("cars",)  # without it there is nothing to detect
@@ -35,8 +42,6 @@ CONVERT_S_PER_IMAGE = 0.15  # Virtual KITTI 2 JPEG -> PNG at 1242x375 on 2 loade
 
 def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
     """Concrete arms with their variable part: ``{"real_n": n}`` or ``{"randomizers": [...]}``."""
-    from drbench.generate.settings import DEFAULT_RANDOMIZERS
-
     split = {arm.name for arm in arms if arm.detectors}  # an init names the same detector's arm
     per_detector = []
     for arm in arms:
@@ -64,9 +69,6 @@ def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
 
 def with_extra_randomizers(arm: Arm, variant: dict, extra: list) -> tuple[Arm, dict]:
     """The arm with randomizers appended to its list (named after them: ``dr-road-scene``)."""
-    from drbench.generate.api import normalise_entry
-    from drbench.generate.settings import DEFAULT_RANDOMIZERS
-
     names = [normalise_entry(e)["name"].rsplit(":", 1)[-1] for e in extra]
     suffix = "-".join(re.sub(r"[^a-z0-9]+", "-", n.lower()).strip("-") for n in names)
     randomizers = list(variant.get("randomizers", DEFAULT_RANDOMIZERS)) + list(extra)
@@ -114,8 +116,6 @@ def run_protocol(
     An arm whose data is not on disk (Virtual KITTI without a root) is not run: it is
     logged, printed in the results table and returned as ``{"protocol", "arm", "absent"}``.
     """
-    from drbench.data.vkitti import detect_layout
-
     console = console or Console()
     spec = load_protocol(protocol_name)
     settings = load_profile(profile_name)
@@ -126,8 +126,8 @@ def run_protocol(
     if vroot is not None:
         detect_layout(vroot)  # a wrong folder fails now, not after the other arms trained
     runs_dir = Path(runs_dir)
-    steps = StepRunner(runs_dir, EventLog(runs_dir / "events.jsonl"), console, dry_run=dry_run)
-    steps.log.event("protocol_start", protocol_name, profile=profile_name, seed=seed,
+    steps = StepRunner(runs_dir, EventLog(runs_dir / EVENT_LOG), console, dry_run=dry_run)
+    steps.log.event(Event.PROTOCOL_START, protocol_name, profile=profile_name, seed=seed,
                     dry_run=dry_run)
     console.rule(f"[bold]drbench {protocol_name}[/] · profile {profile_name} · seed {seed}")
 
@@ -138,7 +138,7 @@ def run_protocol(
         jobs = []
         for position, arm, variant in wave:
             if arm.data == "vkitti" and vroot is None:
-                steps.log.event("arm_absent", arm.name, reason=VKITTI_ABSENT)
+                steps.log.event(Event.ARM_ABSENT, arm.name, reason=VKITTI_ABSENT)
                 console.print(f"[yellow]arm {arm.name} not run — {VKITTI_ABSENT}[/]")
                 absent.append({"protocol": protocol_name, "arm": arm.name, "absent": VKITTI_ABSENT})
                 continue
@@ -148,12 +148,13 @@ def run_protocol(
                                       ray_address)
             jobs.append(({**job, "position": position}, source))
         if ray_address and not dry_run:
+            # lazy: imports torch and mmdet (~6 s, see score_arms), not needed for --help
             from drbench.protocols.ray_arms import score_on_ray
 
             results = score_on_ray([job for job, _ in jobs], steps, ray_address,
                                    {"num_gpus": 1} if settings.get("requires_gpu") else {"num_cpus": 1})
         else:
-            results = [score_arm(steps, job) for job, _ in jobs]
+            results = score_arms(steps, [job for job, _ in jobs])
         for (job, source), result in zip(jobs, results):
             trained[job["arm"]] = {**result["model"], "trained_on": job["trained_on"]}
             if not dry_run:
@@ -166,7 +167,7 @@ def run_protocol(
         print_plan(steps.planned, settings, console)
         return steps.planned
     print_entries(protocol_name, entries, console, absent)
-    steps.log.event("protocol_stop", protocol_name, entries=[e["run_id"] for e in entries],
+    steps.log.event(Event.PROTOCOL_STOP, protocol_name, entries=[e["run_id"] for e in entries],
                     absent={a["arm"]: a["absent"] for a in absent})
     return entries + absent
 
@@ -187,12 +188,6 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
     """Run (or plan) the arm's data step; return its scoring job and where its data came from.
 
     With ``ray_address`` a DR set renders across the cluster (the same bytes as here)."""
-    from drbench.data.vkitti import to_kitti_layout
-    from drbench.detectors.config import config_digest
-    from drbench.generate.ray_shards import generate_on_ray
-    from drbench.generate.local_run import generate
-    from drbench.generate.settings import Settings
-
     if arm.data == "dr":
         n_images = max(1, round(settings["n_images"] * arm.data_fraction))
         gen_params = {"n_images": n_images, "seed": seed,
@@ -206,10 +201,11 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
             settings_ = Settings.from_dict(p["settings"])
             report = (generate_on_ray(folder / "data", p["n_images"], p["seed"], settings_,
                                       ray_address, resume=True,
-                                      gpus_per_worker=1 if settings.get("requires_gpu") else 0)
+                                      gpus_per_worker=1 if settings.get("requires_gpu") else 0,
+                                      events=steps.log)
                       if ray_address else
                       generate(folder / "data", p["n_images"], p["seed"], resume=True,
-                               settings=settings_))
+                               settings=settings_, events=steps.log))
             if report["failed"]:
                 raise RuntimeError(f"generation failed for images {sorted(report['failed'])}; "
                                    f"see {folder / 'data' / 'manifest.json'}")
@@ -264,47 +260,18 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
     return job, source
 
 
-def score_arm(steps: StepRunner, job: dict) -> dict:
-    """Train, predict and evaluate one arm through cached steps (here or in a Ray task)."""
-    from drbench.detectors.predict import predict
-    from drbench.detectors.train import train
-    from drbench.evaluate.report import evaluate_dirs
+def score_arms(steps: StepRunner, jobs: list[dict]) -> list[dict]:
+    """Train, predict and evaluate each arm here, one after another."""
+    # lazy: arm_steps imports torch and mmdet (~6 s), not needed for --help
+    from drbench.protocols.arm_steps import score_arm
 
-    root, detector = job["root"], job["detector"]
-
-    def train_model(folder: Path, p=job["train"]) -> dict:
-        checkpoint = train(p["detector"], job["data_dirs"], folder, p["iters"],
-                           image_scale=tuple(p["image_scale"]), batch_size=p["batch_size"],
-                           lr=p["lr"], seed=p["seed"], frames=job["frames"],
-                           load_from=Path(job["load_from"]) if job["load_from"] else None,
-                           init=p["backbone_init"], freeze_backbone=p["freeze_backbone"],
-                           resume=True, checkpoint_every=max(1, p["iters"] // 5))
-        return {"checkpoint": str(checkpoint)}
-
-    model = steps.run("train", job["train"], train_model, tuple(job["upstream"]))
-
-    def predict_test(folder: Path, p=job["predict"]) -> dict:
-        written = predict(detector, Path(model["checkpoint"]), root / "training" / "image_2",
-                          folder / "pred", names=SPLITS[p["split"]],
-                          image_scale=tuple(p["image_scale"]))
-        return {"dir": str(folder / "pred"), "n_images": len(written)}
-
-    predicted = steps.run("predict", job["predict"], predict_test, (model["key"],))
-
-    def evaluate_predictions(folder: Path, p=job["evaluate"]) -> dict:
-        return evaluate_dirs(root, Path(predicted["dir"]), split=p["split"], out_dir=folder,
-                             bootstrap=p["bootstrap"], seed=p["seed"])
-
-    evaluation = steps.run("evaluate", job["evaluate"], evaluate_predictions, (predicted["key"],))
-    return {"model": model, "predicted": predicted, "evaluation": evaluation}
+    return [score_arm(steps, job) for job in jobs]
 
 
 def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int, job: dict,
                 source: dict, result: dict, submission: dict | None, board_dir: Path,
                 steps: StepRunner) -> dict:
     """The arm's leaderboard entry, validated and written."""
-    from drbench.generate.preview import contact_sheet
-    from drbench.generate.stats import fingerprint
 
     model, predicted, evaluation = result["model"], result["predicted"], result["evaluation"]
     record = {key: value for key, value in source.items() if key != "folder"}
@@ -330,7 +297,7 @@ def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int
             sheet = contact_sheet(source["folder"], Path(scratch) / "sheet.jpg", **THUMBNAIL_SHEET)
             entry["thumbnail"] = save_thumbnail(sheet, board_dir, dataset["config_hash"])
     path = write_entry(entry, board_dir)
-    steps.log.event("entry_written", str(path))
+    steps.log.event(Event.ENTRY_WRITTEN, str(path))
     return entry
 
 

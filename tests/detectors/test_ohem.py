@@ -5,17 +5,19 @@ mmdet's OHEMSampler scores every candidate RoI through the RoI head it lives in
 are recomputed independently, on real RPN proposals for a real KITTI frame.
 """
 
+import json
+
 import pytest
 import torch
 import torch.nn.functional as F
+from mmdet.registry import MODELS, TASK_UTILS
+from mmdet.structures.bbox import bbox2roi
+from mmengine.runner import Runner, load_checkpoint
 
 from drbench.detectors import mmdet_fixes
 from drbench.detectors.train import training_config, write_training_annotations
 
 mmdet_fixes.apply()
-from mmdet.registry import MODELS, TASK_UTILS  # noqa: E402
-from mmdet.structures.bbox import bbox2roi  # noqa: E402
-from mmengine.runner import Runner, load_checkpoint  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -56,8 +58,6 @@ def candidate_losses(head, feats, bboxes, labels):
 
 
 def test_training_with_ohem_runs_and_learns(trained):
-    import json
-
     run = trained("rfcn_ohem")
     logs = list(run.work_dir.glob("*/vis_data/scalars.json"))
     losses = [json.loads(line) for line in logs[0].read_text().splitlines() if "loss" in line]

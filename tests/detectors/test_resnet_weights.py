@@ -2,17 +2,20 @@
 (saved under the name mmengine expects) loads into mmdet's ResNet so it computes torchvision's
 stage outputs. The weights are random (no network here); the mapping is what is tested."""
 
+import json
+
 import pytest
 import torch
 import torchvision
+from mmdet.registry import MODELS
 
 from drbench.detectors import mmdet_fixes
-from drbench.detectors.config import load_config
-from drbench.detectors.train import training_config
+from drbench.detectors.mmdet_config import load_detector_config
+from drbench.detectors.predict import predict
+from drbench.detectors.train import train, training_config
 from drbench.detectors.weights import torchvision_checkpoint
 
 mmdet_fixes.apply()
-from mmdet.registry import MODELS  # noqa: E402
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def test_torchvision_file_loads_into_mmdets_resnet_unchanged(torch_home, detecto
     path.parent.mkdir(parents=True)
     torch.save(reference.state_dict(), path)
 
-    backbone_cfg = load_config(detector).model.backbone
+    backbone_cfg = load_detector_config(detector).model.backbone
     backbone = MODELS.build({**backbone_cfg, "out_indices": (0, 1, 2, 3)})
     backbone.init_weights()  # resolves torchvision://<arch> to the file above
     backbone.eval()
@@ -81,11 +84,6 @@ def test_torchvision_file_loads_into_mmdets_resnet_unchanged(torch_home, detecto
 @pytest.mark.parametrize("detector", ["faster_rcnn_r50", "rfcn_r101"])
 def test_resnet_detectors_train_and_predict(torch_home, root, tmp_path, detector):
     """The GPU-profile configs run end to end on the CPU (random init: no ImageNet file needed)."""
-    import json
-
-    from drbench.detectors.predict import predict
-    from drbench.detectors.train import train
-
     checkpoint = train(detector, [root], tmp_path / "work", max_iters=1, image_scale=(320, 97),
                        frames={root: ["000001", "000002"]}, init="random")
     (scalars,) = (tmp_path / "work").glob("*/vis_data/scalars.json")

@@ -1,14 +1,14 @@
 """torchvision's RoIAlign inside the extractor gives mmcv's results up to float noise."""
 
+import pytest
 import torch
+from mmdet.registry import MODELS
 
 from drbench.detectors import mmdet_fixes
 
 
 def _extractors():
     mmdet_fixes.apply()
-    from mmdet.registry import MODELS
-
     common = dict(roi_layer=dict(type="RoIAlign", output_size=7, sampling_ratio=0),
                   out_channels=8, featmap_strides=[8, 16, 32, 64])
     return (MODELS.build(dict(type="SingleRoIExtractor", **common)),
@@ -32,10 +32,7 @@ def test_torchvision_extractor_matches_mmcv():
 
 
 def test_unsupported_pool_mode_is_refused():
-    import pytest
     mmdet_fixes.apply()
-    from mmdet.registry import MODELS
-
     with pytest.raises(ValueError, match="only avg RoIAlign"):
         MODELS.build(dict(type="TorchvisionRoIExtractor",
                           roi_layer=dict(type="RoIAlign", output_size=7, pool_mode="max"),

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from drbench.detectors import mmdet_fixes
-from drbench.detectors.config import load_config
+from drbench.detectors.mmdet_config import load_detector_config
 from drbench.detectors.transforms import (
     AUGMENTATIONS, BoxJitter, GaussianNoise, HorizontalFlip, RandomBrightness, RandomContrast,
     RandomCropBoxes, RandomScale, seed_augmentations,
@@ -146,8 +146,8 @@ def test_same_seed_same_draws_and_prob_zero_is_identity():
 
 
 def test_configured_pipelines_use_every_augmentation_or_none():
-    full = load_config("faster_rcnn").train_dataloader.dataset.pipeline
-    bare = load_config("faster_rcnn_noaug").train_dataloader.dataset.pipeline
+    full = load_detector_config("faster_rcnn").train_dataloader.dataset.pipeline
+    bare = load_detector_config("faster_rcnn_noaug").train_dataloader.dataset.pipeline
     assert {step["type"] for step in full} >= set(AUGMENTATIONS)
     assert not {step["type"] for step in bare} & set(AUGMENTATIONS)
     seed_augmentations(full, seed=5)

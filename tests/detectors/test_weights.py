@@ -1,7 +1,10 @@
 """The offline ImageNet MobileNetV2, renamed for mmdet, computes what torchvision's does."""
 
+import pytest
 import torch
 import torchvision
+from mmdet.registry import MODELS
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from drbench.detectors import mmdet_fixes
 from drbench.detectors.weights import (
@@ -19,9 +22,6 @@ def test_key_map_covers_every_backbone_tensor_once():
 
 def test_converted_backbone_matches_torchvision_outputs():
     mmdet_fixes.apply()
-    from mmdet.registry import MODELS
-    from mmengine.runner.checkpoint import CheckpointLoader
-
     tv_model = torchvision.models.mobilenet_v2()
     tv_model.load_state_dict(
         torch.load(torchvision_weights_path(), map_location="cpu", weights_only=True))
@@ -51,7 +51,5 @@ def test_converted_file_is_cached(tmp_path, monkeypatch):
 
 
 def test_convert_rejects_a_foreign_state_dict():
-    import pytest
-
     with pytest.raises(KeyError, match="features.0.0.weight"):
         convert_mobilenet_v2({"conv.weight": torch.zeros(1)})

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from pycocotools.coco import COCO
+from pycocotools.cocoeval import COCOeval
 
 from drbench.data.kitti import KittiObject, read_labels
 from drbench.data.splits import split_frames
@@ -369,9 +371,6 @@ def test_precision_curve_matches_pycocotools_without_ignore_regions():
     """40 easy cars, no Van/DontCare/short boxes, no det overlapping two cars, duplicates
     looser and lower-scoring than their car's main detection, no IoU near 0.5: KITTI's
     precision at its i-th threshold equals COCO's interpolated precision at recall (i+1)/40."""
-    from pycocotools.coco import COCO
-    from pycocotools.cocoeval import COCOeval
-
     rng = np.random.default_rng(3)
     gts, dets, coco_gt, coco_dt = [], [], [], []
     for image in range(8):

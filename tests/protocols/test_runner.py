@@ -1,18 +1,15 @@
 """Protocols end to end at the tiny profile: real renders, real training, real KITTI."""
 
-import json
-
 import pytest
 
+from drbench.detectors.mmdet_config import config_digest
+from drbench.events import EVENT_LOG, Event, last_run, logged_steps, read_events
 from drbench.leaderboard.entries import read_entries
 from drbench.profiles import PROFILES
+from drbench.protocols import registry
 from drbench.protocols.runner import run_protocol
 
 pytestmark = pytest.mark.slow
-
-
-def _events(runs):
-    return [json.loads(line) for line in (runs / "events.jsonl").read_text().splitlines()]
 
 
 def test_fine_tune_scores_every_arm_shares_steps_and_resumes(tmp_path):
@@ -46,27 +43,32 @@ def test_fine_tune_scores_every_arm_shares_steps_and_resumes(tmp_path):
     (pred,) = [p for p in (runs / "predict").iterdir()
                if p.name == stored["real-4"]["steps"]["predict"]]
     assert len(list((pred / "pred").glob("*.txt"))) == 51
-    kinds = [e["key"] for e in _events(runs)]
-    assert kinds.count("generate_start") == 1 and kinds.count("train_start") == 3
+    events = read_events(runs / EVENT_LOG)
+    started = [e.metadata["kind"] for e in events if e.key == Event.STEP_START]
+    assert started.count("generate") == 1 and started.count("train") == 3
+    assert [e.value for e in events if e.key == Event.TRAIN_START] == ["faster_rcnn"] * 3
+    progress = [e for e in events if e.key == Event.TRAIN_PROGRESS]
+    assert progress and all(e.metadata["loss"] > 0 and e.metadata["seconds"] >= 0 for e in progress)
+    (evaluation, *_) = [e for e in events if e.key == Event.EVALUATION]
+    assert evaluation.value == 51 and evaluation.metadata["scores"]["0.5"]["easy"]["ap40"] == \
+        stored["dr"]["scores"]["0.5"]["easy"]["ap40"]
+    assert [s.status for s in logged_steps(last_run(events))] == ["computed"] * 10
 
-    before = len(_events(runs))
     again = run_protocol("fine-tune", "tiny", seed=3, runs_dir=runs, board_dir=board)
-    new = [e["key"] for e in _events(runs)[before:]]
-    assert not [k for k in new if k.endswith("_start") and k != "protocol_start"], \
+    rerun = last_run(read_events(runs / EVENT_LOG))
+    assert not [e for e in rerun if e.key in (Event.STEP_START, Event.TRAIN_START)], \
         "a re-run must reuse every finished step"
+    assert [(s.kind, s.status) for s in logged_steps(rerun)] == [("generate", "reused")] + [
+        ("train", "reused"), ("predict", "reused"), ("evaluate", "reused")] * 3
     assert [e["scores"] for e in again] == [e["scores"] for e in entries]
 
 
 def test_profiles_list_only_known_protocols():
-    from drbench.protocols import registry
-
     for name, settings in PROFILES.items():
         assert set(settings["protocols"]) <= set(registry()), name
 
 
 def test_training_steps_are_keyed_by_the_detector_config_content(tmp_path):
-    from drbench.detectors.config import config_digest
-
     plan = run_protocol("detectors", "tiny", runs_dir=tmp_path / "runs", board_dir=tmp_path / "board",
                         dry_run=True)
     trains = [s for s in plan if s["kind"] == "train"]

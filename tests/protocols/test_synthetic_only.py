@@ -6,13 +6,13 @@ on real images and real boxes through the Virtual KITTI reader.
 """
 
 import io
-import json
 
 import pytest
 from rich.console import Console
 
 from drbench.data.kitti import read_labels
 from drbench.data.vkitti import MOTGT_COLUMNS
+from drbench.events import EVENT_LOG, Event, last_run, read_events
 from drbench.leaderboard.entries import read_entries
 from drbench.paths import VKITTI_ENV
 from drbench.protocols.runner import VKITTI_ABSENT, run_protocol
@@ -41,10 +41,6 @@ def vkitti_from_kitti(kitti_root, out):
     return out
 
 
-def _events(runs):
-    return [json.loads(line) for line in (runs / "events.jsonl").read_text().splitlines()]
-
-
 DETECTORS = ["faster-rcnn", "rfcn", "ssd"]
 
 
@@ -63,12 +59,13 @@ def test_vkitti_arms_are_reported_absent_then_convert_train_and_score(tmp_path, 
     assert VKITTI_ABSENT == "vkitti: absent (give --vkitti-root)"
     table = out.getvalue()[out.getvalue().index("synthetic-only: AP40"):]
     assert "vkitti-ssd" in table and VKITTI_ABSENT in table, "the results table names the missing arms"
-    events = _events(runs)
-    assert [e["metadata"]["reason"] for e in events if e["key"] == "arm_absent"] == [VKITTI_ABSENT] * 3
-    assert events[-1]["key"] == "protocol_stop" and events[-1]["metadata"]["absent"] == {
+    events = read_events(runs / EVENT_LOG)
+    assert [e.metadata["reason"] for e in events if e.key == Event.ARM_ABSENT] == [VKITTI_ABSENT] * 3
+    assert events[-1].key == Event.PROTOCOL_STOP and events[-1].metadata["absent"] == {
         f"vkitti-{d}": VKITTI_ABSENT for d in DETECTORS}
     assert sorted(e["arm"] for e in read_entries(board)) == [f"dr-{d}" for d in DETECTORS]
-    assert [e["key"] for e in events].count("generate_start") == 1, "one DR set for all detectors"
+    assert [e.metadata["kind"] for e in events if e.key == Event.STEP_START].count("generate") == 1, \
+        "one DR set for all detectors"
 
     source = vkitti_from_kitti(root, tmp_path / "vkitti")
     plan = run_protocol("synthetic-only", "tiny", seed=1, runs_dir=runs, board_dir=board,
@@ -77,15 +74,14 @@ def test_vkitti_arms_are_reported_absent_then_convert_train_and_score(tmp_path, 
         ("generate", "cached"), ("convert", "to run")}
     assert [s["status"] for s in plan if s["kind"] == "train"] == ["cached"] * 3 + ["to run"] * 3
 
-    before = len(_events(runs))
     again = run_protocol("synthetic-only", "tiny", seed=1, runs_dir=runs, board_dir=board,
                          vkitti_root=source, console=Console(file=io.StringIO()))
     dr_again, vkitti = again[:3], again[3:]
     assert [e["scores"] for e in dr_again] == [e["scores"] for e in dr], \
         "the DR arms are reused from the step cache"
-    started = [e["key"] for e in _events(runs)[before:] if e["key"].endswith("_start")]
-    assert started == ["protocol_start", "convert_start"] + [
-        "train_start", "predict_start", "evaluate_start"] * 3
+    rerun = last_run(read_events(runs / EVENT_LOG))
+    started = [e.metadata["kind"] for e in rerun if e.key == Event.STEP_START]
+    assert started == ["convert"] + ["train", "predict", "evaluate"] * 3
     assert [e["arm"] for e in vkitti] == [f"vkitti-{d}" for d in DETECTORS]
     for entry, dr_entry in zip(vkitti, dr):
         assert entry["trained_on"] == "vkitti:4" and entry["detector"] == dr_entry["detector"]

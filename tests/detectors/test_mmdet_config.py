@@ -1,6 +1,6 @@
 """Detector configs: a config's digest follows what mmengine resolves, bases included."""
 
-from drbench.detectors.config import DETECTORS, config_digest
+from drbench.detectors.mmdet_config import DETECTORS, config_digest
 
 
 def test_digest_follows_the_resolved_config(tmp_path):

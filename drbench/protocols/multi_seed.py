@@ -22,8 +22,6 @@ def aggregate_by_arm(entries: list[dict]) -> list[dict]:
 
 def run_seeds(run, first_seed: int, n_seeds: int, board_dir, console=None, dry_run: bool = False) -> list:
     """``run(seed)`` for K consecutive seeds, then one summary entry per arm on the board."""
-    from rich.table import Table
-
     results = []
     for seed in range(first_seed, first_seed + n_seeds):
         results += run(seed)

@@ -46,7 +46,7 @@ def _set_resize_scale(pipeline: list, scale: tuple[int, int]) -> None:
             step["scale"] = tuple(scale)
 
 
-def load_config(detector: str | Path, image_scale: tuple[int, int] | None = None) -> Config:
+def load_detector_config(detector: str | Path, image_scale: tuple[int, int] | None = None) -> Config:
     """The detector's config, with the train/test resize set to ``image_scale`` if given."""
     cfg = Config.fromfile(str(config_path(detector)))
     if image_scale is not None:
@@ -61,7 +61,7 @@ def load_config(detector: str | Path, image_scale: tuple[int, int] | None = None
 def config_digest(detector: str | Path) -> str:
     """Hash of the config as mmengine resolves it (bases included): cached training steps
     are keyed by what a detector is, so editing its file or a base retrains it."""
-    blob = json.dumps(load_config(detector).to_dict(), sort_keys=True, default=str)
+    blob = json.dumps(load_detector_config(detector).to_dict(), sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
