@@ -8,6 +8,8 @@ across them, so a randomizer beats the baseline only when the seeds agree.
 
 from __future__ import annotations
 
+from rich.table import Table
+
 from drbench.leaderboard.aggregate import aggregate
 from drbench.leaderboard.entries import write_entry
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from drbench.events import Event, EventLog
+from drbench.events import Event, EventLog, read_events
 from drbench.generate import Settings, generate
 from drbench.generate.generation_run import GenerationRun, image_paths, parse_shard, shard_indices
 from drbench.generate.seeds import image_seed
@@ -47,19 +47,19 @@ def test_a_generation_logs_its_start_failed_images_and_stop_in_order(monkeypatch
     result = generate(tmp_path / "run", 3, seed=3, settings=settings, progress=False, events=log)
     assert result["generated"] == 2 and list(result["failed"]) == [1]
 
-    start, failed, stop = log.read()
-    assert [start["key"], failed["key"], stop["key"]] == [Event.GENERATION_START, Event.IMAGE_FAILED,
+    start, failed, stop = read_events(log.path)
+    assert [start.key, failed.key, stop.key] == [Event.GENERATION_START, Event.IMAGE_FAILED,
                                                            Event.GENERATION_STOP]
-    assert start["value"] == settings.digest(3) == result["dataset"]
-    assert {key: start["metadata"][key] for key in ("n", "seed", "indices")} == {"n": 3, "seed": 3,
+    assert start.value == settings.digest(3) == result["dataset"]
+    assert {key: start.metadata[key] for key in ("n", "seed", "indices")} == {"n": 3, "seed": 3,
                                                                                  "indices": [0, 1, 2]}
-    assert failed["value"] == 1 and failed["metadata"]["seed"] == image_seed(3, 1)
-    assert failed["metadata"]["error"] == result["failed"][1] and "worker died" in failed["metadata"]["error"]
-    assert stop["value"] == settings.digest(3)
-    assert (stop["metadata"]["rendered"], stop["metadata"]["failed"]) == (2, 1) and stop["metadata"]["seconds"] > 0
+    assert failed.value == 1 and failed.metadata["seed"] == image_seed(3, 1)
+    assert failed.metadata["error"] == result["failed"][1] and "worker died" in failed.metadata["error"]
+    assert stop.value == settings.digest(3)
+    assert (stop.metadata["rendered"], stop.metadata["failed"]) == (2, 1) and stop.metadata["seconds"] > 0
 
     monkeypatch.delenv("DRBENCH_WORKER_FAULT")  # resumed: only image 1 is left, and it renders
     generate(tmp_path / "run", 3, seed=3, settings=settings, resume=True, progress=False, events=log)
-    start, stop = log.read()[3:]
-    assert (start["key"], start["metadata"]["indices"]) == (Event.GENERATION_START, [1])
-    assert (stop["key"], stop["metadata"]["rendered"], stop["metadata"]["failed"]) == (Event.GENERATION_STOP, 1, 0)
+    start, stop = read_events(log.path)[3:]
+    assert (start.key, start.metadata["indices"]) == (Event.GENERATION_START, [1])
+    assert (stop.key, stop.metadata["rendered"], stop.metadata["failed"]) == (Event.GENERATION_STOP, 1, 0)

@@ -11,7 +11,7 @@ import ray
 from ray_cluster import local_cluster
 
 from drbench.cli import main
-from drbench.events import Event, EventLog
+from drbench.events import Event, EventLog, read_events
 from drbench.generate import Settings, generate
 from drbench.generate.ray_shards import generate_on_ray
 
@@ -62,9 +62,9 @@ def test_two_nodes_render_the_one_process_data_set(cluster, one_process, tmp_pat
     assert result["generated"] == N and not result["failed"] and result["ray"]["workers"] == 2
     assert len(result["ray"]["chunks_per_node"]) == 2 and result["ray"]["retried"] == 0  # both nodes rendered
     assert json.loads((tmp_path / "ray" / "manifest.json").read_text())["complete"]
-    start, stop = log.read()
-    assert (start["key"], start["metadata"]["indices"]) == (Event.GENERATION_START, list(range(N)))
-    assert (stop["key"], stop["metadata"]["rendered"], stop["metadata"]["failed"]) == (Event.GENERATION_STOP, N, 0)
+    start, stop = read_events(log.path)
+    assert (start.key, start.metadata["indices"]) == (Event.GENERATION_START, list(range(N)))
+    assert (stop.key, stop.metadata["rendered"], stop.metadata["failed"]) == (Event.GENERATION_STOP, N, 0)
 
 
 def test_generate_command_on_ray_resumes(cluster, one_process, tmp_path, capsys):
