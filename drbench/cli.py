@@ -11,6 +11,7 @@ import argparse
 import dataclasses
 import hashlib
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,25 +25,17 @@ from drbench.io import write_text_atomic
 from drbench.leaderboard.markdown import render_markdown
 from drbench.leaderboard.ranking import ranking_table
 from drbench.paths import REPO_ROOT, kitti_root
+from drbench.protocols import registry as protocol_registry
 
 console = Console()
 PACKAGE_DIR = str(Path(__file__).resolve().parent)
 FORMATTER = argparse.RawDescriptionHelpFormatter
 
-DESCRIPTION = """\
+INTRO = """\
 drbench measures how well domain-randomized (DR) synthetic images, rendered
 with Blender, train car detectors for real KITTI images (Tremblay et al. 2018).
-
-  generate   render DR images + exact KITTI labels with Blender (bpy)
-  stats      label statistics (fingerprint) of a DR or real KITTI-layout folder
-  train      train an mmdet detector on KITTI-layout folders
-  predict    run a trained detector over a folder of images -> KITTI predictions
-  eval       score KITTI predictions with the KITTI devkit's rules (+ intervals, PR curves)
-  run        one protocol (dr-only, fine-tune, ablation) at a profile, scored onto the leaderboard
-  all        every protocol of a profile: generate -> train -> predict real-test -> eval
-  submit     compliance-check a randomizer, then score it against the baseline (dr-only)
-  leaderboard  the ranked table, as Markdown and a static HTML page (alias: board)
-
+"""
+DATA_ROOT_NOTE = """\
 The real KITTI root comes from --kitti-root, else $DRBENCH_KITTI_ROOT, else
 ../shared/data/kitti-mini next to the repository.
 """
@@ -213,7 +206,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                        freeze_backbone=args.freeze_backbone, resume=args.resume,
                        checkpoint_every=args.checkpoint_every, launcher=args.launcher,
                        deterministic=args.deterministic,
-                       progress=False if args.no_progress else None)
+                       progress=False if args.no_progress else None, verbose=args.verbose)
     if args.launcher == "none":
         console.print(f"checkpoint: {checkpoint}")
     else:
@@ -236,7 +229,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from drbench.detectors.predict import predict  # lazy: torch, mmdet (~2 s)
 
     written = predict(args.detector, args.checkpoint, args.images, args.out,
-                      image_scale=args.scale, score_thr=args.score_thr)
+                      image_scale=args.scale, score_thr=args.score_thr, verbose=args.verbose)
     console.print(f"{len(written)} prediction files in {args.out}")
     return 0
 
@@ -298,11 +291,12 @@ def run_options(command: argparse.ArgumentParser) -> None:
 def _protocol_options(args: argparse.Namespace) -> dict:
     return dict(kitti_root=args.kitti_root, vkitti_root=args.vkitti_root, runs_dir=_runs_dir(args),
                 board_dir=_board_dir(args), dry_run=args.dry_run, ray_address=args.ray_address,
-                console=console)
+                console=console, verbose=args.verbose)
 
 
 def run_arguments(rn: argparse.ArgumentParser) -> None:
-    rn.add_argument("protocol", help="dr-only, fine-tune or ablation")
+    rn.add_argument("protocol", choices=list(protocol_registry()), metavar="PROTOCOL",
+                    help=f"one of {', '.join(protocol_registry())} (`drbench protocols` says what each runs)")
     run_options(rn)
 
 
@@ -323,8 +317,79 @@ def cmd_all(args: argparse.Namespace) -> int:
     from drbench.protocols.multi_seed import run_seeds
 
     options = _protocol_options(args)
-    run_seeds(lambda seed: run_all(args.profile, seed=seed, **options),
-              args.seed, args.seeds, options["board_dir"], console, args.dry_run)
+    entries = run_seeds(lambda seed: run_all(args.profile, seed=seed, **options),
+                        args.seed, args.seeds, options["board_dir"], console, args.dry_run)
+    if not args.dry_run:
+        print_summary(args, entries)
+    return 0
+
+
+def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
+    """What ``drbench all`` ran, where it went, and (for a small profile) what to run next."""
+    # lazy: the protocols load scipy (~1 s); their steps load torch and Blender's workers
+    from drbench.leaderboard.entries import read_entries
+    from drbench.leaderboard.page import render_html
+    from drbench.profiles import profile as load_profile
+    from drbench.protocols.runner import planned_seconds
+
+    board_dir = _board_dir(args)
+    scored = [e for e in entries if "run_id" in e]
+    page = write_text_atomic(board_dir / "index.html", render_html(read_entries(board_dir), board_dir,
+                                                                   board_dir / "index.html"))
+    settings = load_profile(args.profile)
+    console.rule("[bold]summary")
+    console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: {len(scored)} "
+                  f"entries in {board_dir}/ (one JSON file per arm)\nboard: {page} "
+                  f"(open it in a browser; `drbench leaderboard` prints it here)")
+    nxt = settings.get("next_profile")
+    if nxt:
+        with tempfile.TemporaryDirectory() as scratch:  # an empty cache: the whole run's time
+            minutes = planned_seconds(load_profile(nxt)["protocols"], nxt, kitti_root=args.kitti_root,
+                                      runs_dir=Path(scratch)) / 60
+        console.print(f"[yellow]{args.profile} proves that the whole path works; its APs mean nothing "
+                      f"({settings['n_images']} DR images, {settings['max_iters']} iterations).[/] "
+                      f"For numbers that mean something: [bold]tox -e {nxt}[/] "
+                      f"(drbench all --profile {nxt}), about {minutes / 60:.1f} h on 2 CPU cores "
+                      f"by the profile's measured rates.")
+
+
+def protocols_arguments(pr: argparse.ArgumentParser) -> None:
+    pr.add_argument("--profile", default=None,
+                    help="also expand each protocol's arms at this profile and estimate its time "
+                    "(steps already cached in --runs-dir count as done, as with --dry-run)")
+    pr.add_argument("--kitti-root", default=None)
+    pr.add_argument("--runs-dir", type=Path, default=None, help="step cache (default ./runs)")
+
+
+def cmd_protocols(args: argparse.Namespace) -> int:
+    """Every registered protocol: what it compares, its arms and, with a profile, its time."""
+    # lazy: the protocols load scipy (~1 s)
+    from drbench.profiles import profile as load_profile
+    from drbench.protocols.runner import expand_arms, planned_seconds
+
+    settings = load_profile(args.profile) if args.profile else None
+    table = Table(title="protocols" + (f" at profile {args.profile}" if settings else ""),
+                  title_justify="left", show_lines=True)  # rows of several lines stay apart
+    table.add_column("protocol", no_wrap=True)
+    table.add_column("what it compares", overflow="fold", ratio=3)
+    table.add_column("arms", overflow="fold", ratio=2)
+    if settings:
+        table.add_column("time", no_wrap=True, justify="right")
+    for name, spec in protocol_registry().items():
+        arms = ([arm.name for arm, _ in expand_arms(spec.arms, settings)] if settings
+                else [arm.name for arm in spec.arms])
+        summary = " ".join(spec.description.split()).split(". ")[0].rstrip(".") + "."
+        if len(summary) > 90:  # one line of the YAML's description, not the whole paragraph
+            summary = summary[:90].rsplit(" ", 1)[0] + " …"
+        row = [name, summary, ", ".join(arms)]
+        if settings:
+            minutes = planned_seconds([name], args.profile, kitti_root=args.kitti_root,
+                                      runs_dir=_runs_dir(args)) / 60
+            row.append(f"{minutes:.0f} min")
+        table.add_row(*row)
+    console.print(table)
+    if settings:
+        console.print(f"`drbench all --profile {args.profile}` runs: {', '.join(settings['protocols'])}")
     return 0
 
 
@@ -341,7 +406,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         submit(args.randomizer, args.config, args.profile, first_seed=args.seed, n_seeds=args.seeds,
                kitti_root=args.kitti_root, vkitti_root=args.vkitti_root, runs_dir=_runs_dir(args),
                board_dir=_board_dir(args), dry_run=args.dry_run, ray_address=args.ray_address,
-               console=console)
+               console=console, verbose=args.verbose)
     except SubmissionRejected as exc:
         console.print(f"[bold red]{exc}[/]")
         return 1
@@ -445,6 +510,11 @@ COMMANDS = (  # in the order --help lists them
             description="Run every protocol the profile lists (smoke: dr-only and "
             "fine-tune) and write one leaderboards/<run>.json per arm. Re-running "
             "resumes after the last finished step."),
+    Command("protocols", protocols_arguments, cmd_protocols,
+            help="list the registered protocols, their arms and (with --profile) their time",
+            description="Every protocol in drbench/protocols/*.yaml with what it compares and "
+            "its arms; with --profile, the arms it expands to and the estimated time of the "
+            "steps not yet cached."),
     Command("leaderboard", leaderboard_arguments, cmd_leaderboard, aliases=("board",),
             help="print the leaderboard; write it as Markdown and a static HTML page",
             description="Check every entry in the leaderboard folder, print them ranked, "
@@ -465,13 +535,17 @@ COMMANDS = (  # in the order --help lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drbench", description=DESCRIPTION, formatter_class=FORMATTER)
+    parser = argparse.ArgumentParser(prog="drbench", description=f"{INTRO}\n{DATA_ROOT_NOTE}",
+                                     formatter_class=FORMATTER)
     parser.add_argument("--version", action="version", version=f"drbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         subparser = sub.add_parser(command.name, aliases=list(command.aliases), help=command.help,
                                    description=command.description, formatter_class=FORMATTER)
         command.add_arguments(subparser)
+        subparser.add_argument("-v", "--verbose", action="store_true",
+                               help="show the stack's own output live (mmengine's environment report, "
+                               "config and iteration log); it always goes to the step's log file")
         subparser.set_defaults(handler=command.handler)
     return parser
 
@@ -485,9 +559,10 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, ValueError, KeyError, RuntimeError) as exc:
             console.print(f"[bold red]error:[/] {exc}")
             code = 2
-    for warning in caught:  # drbench's own warnings (e.g. the reachable-AP cap), not the stack's
-        if str(warning.filename).startswith(PACKAGE_DIR):
-            console.print(f"[yellow]warning:[/] {warning.message}")
+    # drbench's own warnings (e.g. the reachable-AP cap), not the stack's; each once, however
+    # many arms raised it
+    for message in dict.fromkeys(str(w.message) for w in caught if str(w.filename).startswith(PACKAGE_DIR)):
+        console.print(f"[yellow]warning:[/] {message}")
     return code
 
 

@@ -39,6 +39,7 @@ class StepRunner:
     log: EventLog
     console: Console
     dry_run: bool = False
+    verbose: bool = False  # the stack's own console output (mmengine) shown live, not only in logs
     planned: list[dict] = field(default_factory=list)
 
     def key(self, kind: str, params: dict, upstream: tuple[str, ...] = ()) -> str:

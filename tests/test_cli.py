@@ -1,8 +1,11 @@
 """The command line: help that explains every stage, clear errors on bad input."""
 
+import os
 import shutil
 import subprocess
 import sys
+
+import pytest
 
 from drbench.cli import COMMANDS, build_parser, main
 from drbench.paths import REPO_ROOT
@@ -54,3 +57,33 @@ def test_board_renders_the_committed_entries_to_the_committed_pages(tmp_path, ca
     for page in ("README.md", "index.html"):
         assert (board / page).read_text() == (REPO_ROOT / "leaderboards" / page).read_text(), page
     assert "drbench leaderboard (AP40 on real-test)" in capsys.readouterr().out, "the ranked table"
+
+
+def test_protocols_lists_the_registry_and_run_accepts_only_its_names(capsys):
+    from drbench.protocols import registry
+
+    assert main(["protocols"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in registry()), "every registered protocol is listed"
+    assert build_parser().parse_args(["run", "dr-only"]).protocol == "dr-only"
+    done = subprocess.run([sys.executable, "-m", "drbench.cli", "run", "no-such-protocol"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "invalid choice" in done.stderr and "fine-tune" in done.stderr
+
+
+@pytest.mark.slow
+def test_all_prints_a_short_quiet_report_that_fits_80_columns(tmp_path, root):
+    """The main command as a new user sees it: plan, results and summary, no mmengine dump."""
+    done = subprocess.run(
+        [sys.executable, "-m", "drbench.cli", "all", "--profile", "tiny", "--kitti-root", str(root),
+         "--runs-dir", str(tmp_path / "runs"), "--board-dir", str(tmp_path / "board")],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=1200)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = (done.stdout + done.stderr).splitlines()
+    assert len(lines) < 60, "\n".join(lines)
+    assert max(len(line) for line in lines) <= 80, "\n".join(line for line in lines if len(line) > 80)
+    text = "\n".join(lines)
+    for dump in ("System environment", "model = dict(", "Config:", "GPU number"):
+        assert dump not in text, f"mmengine's {dump!r} reached the terminal"
+    assert "training log: " in text and (tmp_path / "board" / "index.html").is_file()
+    assert "tiny proves that the whole path works" in text and "tox -e smoke" in text

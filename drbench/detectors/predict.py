@@ -12,6 +12,7 @@ from rich.progress import Progress
 from drbench.data.kitti import KittiObject, write_labels
 from drbench.detectors import mmdet_fixes
 from drbench.detectors.mmdet_config import load_detector_config
+from drbench.detectors.mmengine_output import mmengine_console
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -54,10 +55,15 @@ def predict(
     score_thr: float = 0.05,
     threads: int | None = None,
     progress: bool = True,
+    verbose: bool = False,
 ) -> list[Path]:
-    """Write one KITTI label file (16 fields, with score) per image into ``out_dir``."""
+    """Write one KITTI label file (16 fields, with score) per image into ``out_dir``.
+
+    ``verbose``: mmengine's checkpoint-loading messages on the terminal too.
+    """
     torch.set_num_threads(threads or os.cpu_count() or 1)
-    model = load_detector(detector, checkpoint, image_scale)
+    with mmengine_console(verbose):
+        model = load_detector(detector, checkpoint, image_scale)
     class_names = model.dataset_meta["classes"]
     images = list_images(images_dir, names)
     out_dir = Path(out_dir)

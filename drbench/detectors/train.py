@@ -23,6 +23,7 @@ from drbench.data.coco import frame_dirs, list_frame_ids, write_coco_for_dirs
 from drbench.detectors import distributed, mmdet_fixes
 from drbench.detectors.backbones import all_stages
 from drbench.detectors.mmdet_config import load_detector_config, set_schedule
+from drbench.detectors.mmengine_output import mmengine_console
 from drbench.detectors.progress import RichProgressHook
 from drbench.detectors.train_events import TrainEventsHook
 from drbench.detectors.transforms import seed_augmentations
@@ -125,6 +126,7 @@ def train(
     progress: bool | None = None,
     console: Console | None = None,
     events: EventLog | None = None,
+    verbose: bool = False,
 ) -> Path:
     """Train for ``max_iters`` iterations; returns the final checkpoint path.
 
@@ -142,6 +144,8 @@ def train(
     (None: only when it is a terminal).
     ``events``: the run's event log gets ``train_start``, ``train_progress`` at every
     logging interval, and ``train_stop``.
+    ``verbose``: mmengine's environment report, config and iteration log on the
+    terminal too (they always go to its log file, whose path is printed).
     """
     mmdet_fixes.apply()
     torch.set_num_threads(threads or max(1, (os.cpu_count() or 1) // distributed.local_processes()))
@@ -157,14 +161,18 @@ def train(
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     distributed.start(cfg)
     was_deterministic = torch.are_deterministic_algorithms_enabled()
-    runner = Runner.from_cfg(cfg)  # seeds everything; deterministic=True turns torch's switch on
+    with mmengine_console(verbose):
+        runner = Runner.from_cfg(cfg)  # seeds everything; deterministic=True turns torch's switch on
+    if not verbose:
+        (console or Console(stderr=True)).print(f"  training log: {Path(runner.log_dir) / runner.timestamp}.log")
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
     runner.register_hook(RichProgressHook(progress, console))
     if events is not None:
         runner.register_hook(TrainEventsHook(events, str(detector), cfg.default_hooks.logger.interval))
     try:
-        runner.train()
+        with mmengine_console(verbose):
+            runner.train()
     finally:
         torch.use_deterministic_algorithms(was_deterministic)
     barrier()  # rank 0 writes the checkpoint; the others wait for it

@@ -45,6 +45,7 @@ class Profile(BaseModel):
     bootstrap: int = Field(ge=0)
     protocols: list[str]
     requires_gpu: bool = False
+    next_profile: str | None = None  # where `drbench all` points for numbers that mean more
     estimates: Estimates
 
 

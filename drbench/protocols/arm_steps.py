@@ -26,7 +26,8 @@ def score_arm(steps: StepRunner, job: dict) -> dict:
                            lr=p["lr"], seed=p["seed"], frames=job["frames"],
                            load_from=Path(job["load_from"]) if job["load_from"] else None,
                            init=p["backbone_init"], freeze_backbone=p["freeze_backbone"],
-                           resume=True, checkpoint_every=max(1, p["iters"] // 5), events=steps.log)
+                           resume=True, checkpoint_every=max(1, p["iters"] // 5), events=steps.log,
+                           verbose=steps.verbose)
         return {"checkpoint": str(checkpoint)}
 
     model = steps.run("train", job["train"], train_model, tuple(job["upstream"]))
@@ -34,7 +35,7 @@ def score_arm(steps: StepRunner, job: dict) -> dict:
     def predict_test(folder: Path, p=job["predict"]) -> dict:
         written = predict(detector, Path(model["checkpoint"]), root / "training" / "image_2",
                           folder / "pred", names=SPLITS[p["split"]],
-                          image_scale=tuple(p["image_scale"]))
+                          image_scale=tuple(p["image_scale"]), verbose=steps.verbose)
         return {"dir": str(folder / "pred"), "n_images": len(written)}
 
     predicted = steps.run("predict", job["predict"], predict_test, (model["key"],))

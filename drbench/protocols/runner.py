@@ -9,6 +9,7 @@ by side on a Ray cluster (ray_arms.py) through the very same steps (arm_steps.py
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import tempfile
 from pathlib import Path
@@ -107,6 +108,7 @@ def run_protocol(
     submission: dict | None = None,
     ray_address: str | None = None,
     console: Console | None = None,
+    verbose: bool = False,
 ) -> list[dict]:
     """Run (or plan) every arm; returns the leaderboard entries (or the plan when dry).
 
@@ -126,7 +128,7 @@ def run_protocol(
     if vroot is not None:
         detect_layout(vroot)  # a wrong folder fails now, not after the other arms trained
     runs_dir = Path(runs_dir)
-    steps = StepRunner(runs_dir, EventLog(runs_dir / EVENT_LOG), console, dry_run=dry_run)
+    steps = StepRunner(runs_dir, EventLog(runs_dir / EVENT_LOG), console, dry_run=dry_run, verbose=verbose)
     steps.log.event(Event.PROTOCOL_START, protocol_name, profile=profile_name, seed=seed,
                     dry_run=dry_run)
     console.rule(f"[bold]drbench {protocol_name}[/] · profile {profile_name} · seed {seed}")
@@ -331,17 +333,30 @@ def print_plan(plan: list[dict], settings: dict, console: Console) -> None:
 
 def print_entries(protocol_name: str, entries: list[dict], console: Console,
                   absent: list[dict] = ()) -> None:
-    table = Table(title=f"{protocol_name}: AP40 on {TEST_SPLIT} [95% bootstrap interval]")
-    for column in ("arm", "trained on", "@0.5 easy", "@0.5 moderate", "@0.7 easy"):
-        table.add_column(column)
+    """The arms' AP40 with intervals, fitted to the terminal: "trained on" only where it fits."""
+    wide = console.width >= 100
+    table = Table(title=f"{protocol_name}: AP40 on {TEST_SPLIT} [95% interval]", title_justify="left")
+    table.add_column("arm", overflow="fold")
+    if wide:
+        table.add_column("trained on", overflow="fold")
+    for column in ("@0.5 easy", "@0.5 mod.", "@0.7 easy"):
+        table.add_column(column, no_wrap=True, justify="right")
     for e in entries:
         s = e["scores"]
-        cells = [f"{r['ap40']:.1f} [{r['ap40_ci95'][0]:.1f}, {r['ap40_ci95'][1]:.1f}]"
+        cells = [f"{r['ap40']:.1f} [{r['ap40_ci95'][0]:.0f}, {r['ap40_ci95'][1]:.0f}]"
                  for r in (s["0.5"]["easy"], s["0.5"]["moderate"], s["0.7"]["easy"])]
-        table.add_row(e["arm"], e["trained_on"], *cells)
+        table.add_row(e["arm"], *([e["trained_on"]] if wide else []), *cells)
     for a in absent:
-        table.add_row(a["arm"], a["absent"], "—", "—", "—")
+        table.add_row(a["arm"], *([a["absent"]] if wide else []), "absent", "—", "—")
     console.print(table)
+
+
+def planned_seconds(protocol_names: list[str], profile_name: str, **kwargs) -> float:
+    """Estimated time of the protocols' steps that are not cached yet, as ``--dry-run`` says."""
+    quiet = Console(file=io.StringIO(), width=120)
+    return sum(estimate_seconds(run_protocol(name, profile_name, dry_run=True, console=quiet, **kwargs),
+                                load_profile(profile_name))
+               for name in protocol_names)
 
 
 def run_all(profile_name: str, **kwargs) -> list[dict]:
