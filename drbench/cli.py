@@ -338,9 +338,10 @@ def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
                                                                    board_dir / "index.html"))
     settings = load_profile(args.profile)
     console.rule("[bold]summary")
-    console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: {len(scored)} "
-                  f"entries in {board_dir}/ (one JSON file per arm)\nboard: {page} "
-                  f"(open it in a browser; `drbench leaderboard` prints it here)")
+    console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: "
+                  f"{len(scored)} {'entry' if len(scored) == 1 else 'entries'} (one JSON file per arm) "
+                  f"in {board_dir}/\nboard: {page} (open it in a browser; `drbench leaderboard` "
+                  "prints it here)")
     nxt = settings.get("next_profile")
     if nxt:
         with tempfile.TemporaryDirectory() as scratch:  # an empty cache: the whole run's time
@@ -349,8 +350,9 @@ def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
         console.print(f"[yellow]{args.profile} proves that the whole path works; its APs mean nothing "
                       f"({settings['n_images']} DR images, {settings['max_iters']} iterations).[/] "
                       f"For numbers that mean something: [bold]tox -e {nxt}[/] "
-                      f"(drbench all --profile {nxt}), about {minutes / 60:.1f} h on 2 CPU cores "
-                      f"by the profile's measured rates.")
+                      f"(drbench all --profile {nxt}), about "
+                      f"{f'{minutes / 60:.1f} h' if minutes >= 90 else f'{minutes:.0f} min'} on 2 CPU "
+                      "cores by the profile's measured rates.")
 
 
 def protocols_arguments(pr: argparse.ArgumentParser) -> None:

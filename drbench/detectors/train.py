@@ -152,11 +152,12 @@ def train(
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     ann_file = write_training_annotations(work_dir / "train_coco.json", data_dirs, frames)
-    cfg = training_config(detector, ann_file, work_dir, max_iters, image_scale=image_scale,
-                          batch_size=batch_size, lr=lr, seed=seed, load_from=load_from,
-                          init=init, freeze_backbone=freeze_backbone, resume=resume,
-                          checkpoint_every=checkpoint_every, launcher=launcher,
-                          deterministic=deterministic)
+    with mmengine_console(verbose):  # it says whether it found a checkpoint to resume
+        cfg = training_config(detector, ann_file, work_dir, max_iters, image_scale=image_scale,
+                              batch_size=batch_size, lr=lr, seed=seed, load_from=load_from,
+                              init=init, freeze_backbone=freeze_backbone, resume=resume,
+                              checkpoint_every=checkpoint_every, launcher=launcher,
+                              deterministic=deterministic)
     if deterministic:  # cuBLAS needs this before its first call to be deterministic
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     distributed.start(cfg)
@@ -164,7 +165,9 @@ def train(
     with mmengine_console(verbose):
         runner = Runner.from_cfg(cfg)  # seeds everything; deterministic=True turns torch's switch on
     if not verbose:
-        (console or Console(stderr=True)).print(f"  training log: {Path(runner.log_dir) / runner.timestamp}.log")
+        log_file = Path(runner.log_dir) / f"{runner.timestamp}.log"
+        shown = os.path.relpath(log_file) if log_file.is_relative_to(Path.cwd()) else log_file
+        (console or Console(stderr=True)).print(f"  training log: {shown}", highlight=False)
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
     runner.register_hook(RichProgressHook(progress, console))
