@@ -6,7 +6,8 @@ few iterations to stdout. Its own log file in the work dir
 the console copy loses nothing; the terminal keeps drbench's plan, progress
 bars and results. A logger binds ``sys.stdout`` when it is created, so one made
 inside :func:`mmengine_console` writes to a sink that stays open (mmengine keeps
-its loggers for the life of the process); one made before it is quieted by level.
+its loggers for the life of the process); one made before it has its console
+handler quieted by level, never its file handler.
 """
 
 from __future__ import annotations
@@ -38,11 +39,14 @@ def mmengine_console(verbose: bool) -> Iterator[None]:
     if verbose:
         yield
         return
-    current = MMLogger.get_current_instance()
-    level = current.level
-    current.setLevel(logging.WARNING)
+    consoles = [h for h in MMLogger.get_current_instance().handlers  # its log file keeps every line
+                if type(h) is logging.StreamHandler]
+    levels = [h.level for h in consoles]
+    for handler in consoles:
+        handler.setLevel(max(handler.level, logging.WARNING))
     try:
         with contextlib.redirect_stdout(DISCARD):
             yield
     finally:
-        current.setLevel(level)
+        for handler, level in zip(consoles, levels):
+            handler.setLevel(level)
