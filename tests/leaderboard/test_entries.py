@@ -91,7 +91,7 @@ def test_sealed_v1_entries_on_the_board_stay_readable():
     (lambda e: e["pr_curves"]["0.5"].pop("moderate"), "pr_curves/0.5.*'moderate'"),
     (lambda e: e.update(thumbnail="../../etc/x.jpg"), "thumbnail"),
     (lambda e: e.update(submission={"randomizer": "x.py:X"}), "submission.*'compliance'"),
-    (lambda e: e.update(schema_version=3), "schema_version"),
+    (lambda e: e.update(schema_version=4), "schema_version"),
 ])
 def test_incomplete_v2_entries_name_the_field(v2_entry, breakage, message, tmp_path):
     entry = copy.deepcopy(v2_entry)
