@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
+import json
 import sys
 import tempfile
 import warnings
@@ -463,6 +464,38 @@ def cmd_regress(args: argparse.Namespace) -> int:
     return 0
 
 
+def compare_arguments(cp: argparse.ArgumentParser) -> None:
+    cp.add_argument("a", metavar="A", help="leaderboard entry file, or a run id in --board-dir")
+    cp.add_argument("b", metavar="B", help="the entry A is compared with (file or run id)")
+    cp.add_argument("--json", action="store_true", help="print the whole result as JSON instead of the table")
+    cp.add_argument("--split", default=None,
+                    help="real-train, real-test or all (default: all when both entries' predictions "
+                    "cover every labelled frame, else real-test)")
+    cp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    cp.add_argument("--seed", type=int, default=0, help="seed of the bootstrap's random generator")
+    cp.add_argument("--board-dir", type=Path, default=None,
+                    help="where run ids are looked up (default ./leaderboards)")
+    cp.add_argument("--kitti-root", default=None)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
+    from drbench.leaderboard.comparison import compare_entries, comparison_table, entry_path, in_words
+
+    board_dir = _board_dir(args)
+    result = compare_entries(entry_path(args.a, board_dir), entry_path(args.b, board_dir),
+                             kitti_root(args.kitti_root), split=args.split, n_resamples=args.resamples,
+                             seed=args.seed)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    console.print(f"A: {result['a']['run_id']} ({result['a']['entry']})\n"
+                  f"B: {result['b']['run_id']} ({result['b']['entry']})")
+    console.print(comparison_table(result))
+    console.print(in_words(result))
+    return 0
+
+
 # --- the command table -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -526,6 +559,13 @@ COMMANDS = (  # in the order --help lists them
             help="compare a fresh result with a stored reference",
             description="Fail (exit 1) when a fresh leaderboard entry's AP40 falls "
             "below the reference's 95%% interval, or jumps suspiciously above it."),
+    Command("compare", compare_arguments, cmd_compare,
+            help="is entry A better than entry B on the same real frames?",
+            description="Re-score both leaderboard entries' stored predictions on the same real "
+            "frames and compare them with a paired bootstrap (frames resampled together, seeds "
+            "of an aggregated entry resampled too): AP of A and B, A - B with its 95 % interval, "
+            "p and a verdict per IoU and level. The archives are checked against their entries "
+            "first."),
     Command("submit", submit_arguments, cmd_submit,
             help="check a randomizer against the rules, then score it",
             description="Compliance check first (the config sets only the randomizer's "

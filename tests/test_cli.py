@@ -43,7 +43,8 @@ def test_every_command_in_the_table_parses_to_its_handler():
     parser = build_parser()
     required = {"train": ["--data", "d", "--work-dir", "w"], "predict": ["--images", "i", "--out", "o",
                 "--checkpoint", "c"], "eval": ["--pred", "p"], "stats": ["d"], "run": ["dr-only"],
-                "regress": ["--baseline", "b"], "submit": ["fog.py:Fog"]}
+                "regress": ["--baseline", "b"], "submit": ["fog.py:Fog"],
+                "compare": ["a", "b"]}
     for command in COMMANDS:
         for name in (command.name, *command.aliases):
             assert parser.parse_args([name, *required.get(command.name, [])]).handler is command.handler

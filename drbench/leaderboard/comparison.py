@@ -1,0 +1,189 @@
+"""``drbench compare``: is entry A better than entry B on the same real frames?
+
+Two entries' own intervals overlap on kitti-mini even when one model is clearly
+better, because most of each interval is the luck of which frames are in the
+test set. Re-scoring both entries' stored predictions on the same frames with a
+paired bootstrap (``drbench.evaluate.paired``) cancels that shared part. An
+entry's predictions are an archive beside it in its board folder, checked
+against the entry's SHA-256 and frame list before a single box is read; a
+seed-aggregated entry compares through its members, one prediction set per seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+from pathlib import Path
+
+import numpy as np
+from rich import box
+from rich.table import Table
+
+from drbench.data.kitti import KittiObject, LabelError, parse_line, read_labels
+from drbench.data.splits import SPLITS, split_frames
+from drbench.evaluate.devkit import pack
+from drbench.evaluate.paired import paired_bootstrap, verdict
+from drbench.leaderboard.entries import read_entry
+
+HEADLINE = ("0.5", "easy")  # the board's ranking cell, the one said in words
+
+
+class ComparisonError(ValueError):
+    """Two entries that cannot be compared; names the file and the problem."""
+
+
+def entry_path(reference: str, board_dir: Path) -> Path:
+    """An entry file: ``reference`` itself when it is a file, else ``board_dir/<reference>.json``."""
+    if Path(reference).is_file():
+        return Path(reference)
+    by_id = Path(board_dir) / f"{reference}.json"
+    if not by_id.is_file():
+        raise FileNotFoundError(f"{reference}: neither an entry file nor a run id in {board_dir} "
+                                f"(no {by_id})")
+    return by_id
+
+
+def prediction_entries(path: Path, entry: dict) -> list[tuple[Path, dict]]:
+    """The entries whose predictions stand for ``entry``: itself, or each member of an aggregate.
+
+    Members are entries in the same board folder, named by run id.
+    """
+    if "aggregate" not in entry:
+        return [(path, entry)]
+    members = [path.parent / f"{run_id}.json" for run_id in entry["aggregate"]["members"]]
+    return [(member, read_entry(member)) for member in members]
+
+
+def _detections(text: str, where: str) -> list[KittiObject]:
+    """One KITTI result file's detections; every line must carry a score (16 fields)."""
+    detections = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        obj = parse_line(line, where=f"{where}:{number}")
+        if obj.score is None:
+            raise LabelError(f"{where}:{number}: prediction has no score (15 fields; 16 expected)")
+        detections.append(obj)
+    return detections
+
+
+def read_predictions(path: Path, entry: dict) -> dict[str, list[KittiObject]]:
+    """``{frame: detections}`` from the entry's archive, after checking its SHA-256 and members.
+
+    The archive path is relative to the entry's board folder (the folder holding ``path``).
+    """
+    if "predictions" not in entry:
+        raise ComparisonError(f"{path}: no stored predictions (entries before schema v3 kept them "
+                              "only in runs/); re-run it to compare")
+    stored = entry["predictions"]
+    archive = path.parent / stored["archive"]
+    if not archive.is_file():
+        raise FileNotFoundError(f"{archive}: prediction archive of {path} is missing")
+    data = archive.read_bytes()
+    if hashlib.sha256(data).hexdigest() != stored["sha256"]:
+        raise ComparisonError(f"{archive}: SHA-256 does not match {path}: the archive was changed "
+                              "or corrupted")
+    expected = {f"{frame}.txt": frame for frame in stored["frames"]}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            members = tar.getmembers()
+            names = [m.name for m in members]
+            missing = sorted(set(expected) - set(names))
+            unexpected = sorted({m.name for m in members
+                                 if m.name not in expected or not m.isfile() or names.count(m.name) > 1})
+            if missing or unexpected:
+                raise ComparisonError(
+                    f"{archive}: members are not exactly the {len(expected)} frames of {path} as "
+                    f"<frame>.txt files at the archive root: missing {', '.join(missing[:5]) or 'none'}; "
+                    f"unexpected, repeated or not a file {', '.join(unexpected[:5]) or 'none'}")
+            return {expected[m.name]: _detections(tar.extractfile(m).read().decode("utf-8"),
+                                                  f"{archive}/{m.name}")
+                    for m in members}
+    except tarfile.TarError as exc:
+        raise ComparisonError(f"{archive}: not a readable tar.gz archive: {exc}") from None
+
+
+def covered_splits(frames: set[str], kitti_root: Path) -> list[str]:
+    """The named splits (``all`` and ``SPLITS``) whose every frame is in ``frames``."""
+    return [name for name in ("all", *SPLITS) if set(split_frames(kitti_root, name)) <= frames]
+
+
+def choose_split(frames_a: set[str], frames_b: set[str], kitti_root: Path, split: str | None) -> str:
+    """``split`` if given, else ``all`` when both sides cover every labelled frame, else real-test.
+
+    Both sides must cover the chosen split's frames.
+    """
+    covers_a, covers_b = covered_splits(frames_a, kitti_root), covered_splits(frames_b, kitti_root)
+    chosen = split or ("all" if "all" in covers_a and "all" in covers_b else "real-test")
+    wanted = set(split_frames(kitti_root, chosen))  # an unknown name raises KeyError listing the known
+    if not wanted <= frames_a or not wanted <= frames_b:
+        raise ComparisonError(f"both entries' predictions must cover {chosen}'s {len(wanted)} frames: "
+                              f"A covers {', '.join(covers_a) or 'no named split'}; "
+                              f"B covers {', '.join(covers_b) or 'no named split'}")
+    return chosen
+
+
+def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | None = None,
+                    n_resamples: int = 1000, seed: int = 0) -> dict:
+    """The paired bootstrap of A against B on one split's real frames, as a JSON-ready dict.
+
+    ``results``: ``{iou: {level: {"ap11"|"ap40": {"a", "b", "delta", "ci95", "p_value",
+    "verdict"}}}}``, AP in points, from A's point of view; ``a`` / ``b``: the entry file, its
+    run id, its number of seeds and the run ids of its prediction sets (one per seed).
+    """
+    paths = {"a": path_a, "b": path_b}
+    entries = {side: read_entry(path) for side, path in paths.items()}
+    sources = {side: prediction_entries(paths[side], entry) for side, entry in entries.items()}
+    predictions = {side: [read_predictions(path, entry) for path, entry in members]
+                   for side, members in sources.items()}
+    common = {side: set.intersection(*(set(p) for p in sets)) for side, sets in predictions.items()}
+    split = choose_split(common["a"], common["b"], kitti_root, split)
+    frames = split_frames(kitti_root, split)
+    ground_truth = [read_labels(kitti_root / "training" / "label_2" / f"{f}.txt") for f in frames]
+    runs = {side: [pack(ground_truth, [p[f] for f in frames]) for p in sets]
+            for side, sets in predictions.items()}
+    report = paired_bootstrap(runs["a"], runs["b"], np.random.default_rng(seed), n_resamples)
+    sides = {side: {"entry": str(paths[side]), "run_id": entries[side]["run_id"], "seeds": len(sources[side]),
+                    "prediction_sets": [entry["run_id"] for _, entry in sources[side]]}
+             for side in paths}
+    return {
+        **sides,
+        "split": split,
+        "n_frames": len(frames),
+        "resamples": n_resamples,
+        "rng_seed": seed,
+        "results": {str(iou): {level: {metric: {**cell, "verdict": verdict(cell)}
+                                       for metric, cell in metrics.items()}
+                               for level, metrics in levels.items()}
+                    for iou, levels in report.items()},
+    }
+
+
+def _interval(cell: dict) -> str:
+    low, high = cell["ci95"]
+    return f"{cell['delta']:+.1f} [{low:.1f}, {high:.1f}]"
+
+
+def comparison_table(result: dict) -> Table:
+    """AP40 of A and B, A − B with its 95 % interval, p and the verdict per IoU and level."""
+    table = Table(title=f"A vs B: AP40 on {result['split']} ({result['n_frames']} frames)", title_justify="left",
+                  box=box.SIMPLE_HEAD, collapse_padding=True)  # 78 columns wide with the longest verdict
+    for column in ("IoU", "level", "A", "B", "A − B [95 %]", "p", "A is"):
+        table.add_column(column, justify="left" if column in ("IoU", "level", "A is") else "right")
+    for iou, levels in result["results"].items():
+        for level, metrics in levels.items():
+            cell = metrics["ap40"]
+            table.add_row(iou, level, f"{cell['a']:.1f}", f"{cell['b']:.1f}", _interval(cell),
+                          f"{cell['p_value']:.2f}", cell["verdict"])
+    return table
+
+
+def in_words(result: dict) -> str:
+    """The headline cell (AP40 at 0.5 easy) as one sentence."""
+    iou, level = HEADLINE
+    cell = result["results"][iou][level]["ap40"]
+    claim = ("A and B are not distinguishable" if cell["verdict"] == "not distinguishable"
+             else f"A is {cell['verdict']} than B")
+    return (f"{claim} at AP40@{iou} {level}: {_interval(cell)}, p = {cell['p_value']:.2f}, "
+            f"on {result['n_frames']} frames, {result['a']['seeds']} x {result['b']['seeds']} seeds")

@@ -1,0 +1,219 @@
+"""``drbench compare`` on real kitti-mini ground truth: entries whose stored predictions come
+from a simulated detector (jittered real cars, some missed, a few false boxes), scored by the
+real evaluation and written as sealed schema-v3 entries with real tar.gz archives."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tarfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from board_entries import ENTRY, real_train_dataset
+
+from drbench.cli import main
+from drbench.data.kitti import KittiObject, read_labels, write_labels
+from drbench.data.splits import SPLITS, list_frames
+from drbench.evaluate.report import evaluate_dirs
+from drbench.leaderboard.aggregate import aggregate
+from drbench.leaderboard.comparison import ComparisonError, compare_entries
+from drbench.leaderboard.entries import pr_curves, read_entry, write_entry
+from drbench.protocols.runner import leaderboard_scores
+
+TEST_SPLIT = "real-test"
+
+
+def detector(ground_truth: dict, seed: int) -> dict[str, list[KittiObject]]:
+    """Jittered real cars (10 % missed, more on a frame that is hard for every model) and a few
+    high-scoring background boxes on the hard frames."""
+    rng = np.random.default_rng(seed)
+    frames = {}
+    for frame, gts in ground_truth.items():
+        hard = rng.random() < 0.35
+        dets = []
+        for obj in gts:
+            if obj.type != "Car" or rng.random() < 0.1 + (0.4 if hard else 0.0):
+                continue
+            left, top, right, bottom = obj.bbox
+            j = rng.normal(0, 0.04 * (right - left), 4)
+            dets.append(KittiObject("Car", (left + j[0], top + j[1], right + j[2], bottom + j[3]),
+                                    score=float(rng.uniform(0.3, 1.0))))
+        for _ in range(2 if hard else 0):
+            left, top = rng.uniform(0, 1000), rng.uniform(120, 250)
+            dets.append(KittiObject("Car", (left, top, left + rng.uniform(40, 200), top + 60),
+                                    score=float(rng.uniform(0.2, 0.95))))
+        frames[frame] = dets
+    return frames
+
+
+def degraded(frames: dict, seed: int, drop: float, clutter: float) -> dict[str, list[KittiObject]]:
+    """A related model: the same output with some true boxes lost and a few more false ones."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for frame, dets in frames.items():
+        kept = [d for d in dets if rng.random() >= drop]
+        for _ in range(rng.poisson(clutter)):
+            left, top = rng.uniform(0, 1000), rng.uniform(120, 250)
+            kept.append(KittiObject("Car", (left, top, left + 120, top + 60), score=float(rng.uniform(0.5, 1.0))))
+        out[frame] = kept
+    return out
+
+
+def write_archive(board: Path, run_id: str, pred_dir: Path, frames: list[str]) -> dict:
+    """``board/predictions/<run_id>.tar.gz`` holding ``<frame>.txt`` at its root; its ``predictions`` record."""
+    archive = board / "predictions" / f"{run_id}.tar.gz"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for frame in frames:
+            tar.add(pred_dir / f"{frame}.txt", arcname=f"{frame}.txt")
+    return {"archive": f"predictions/{run_id}.tar.gz", "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
+            "frames": frames, "score_threshold": 0.001, "max_per_image": 100}
+
+
+def write_model(root: Path, board: Path, run_id: str, detections: dict, dataset: dict,
+                arm: str = "a", seed: int = 0) -> Path:
+    """A sealed v3 entry scored by the real evaluation on real-test (and on all frames when it
+    predicted them all), with its predictions archived beside it."""
+    pred_dir = board.parent / "predicted" / run_id
+    pred_dir.mkdir(parents=True)
+    for frame, dets in detections.items():
+        write_labels(pred_dir / f"{frame}.txt", dets)
+    splits = [TEST_SPLIT] + (["all"] if sorted(detections) == list_frames(root) else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the reachable-AP cap warning of a small split
+        evaluations = {split: evaluate_dirs(root, pred_dir, split=split, bootstrap=200, seed=0)
+                       for split in splits}
+    entry = {
+        **ENTRY, "run_id": run_id, "arm": arm, "profile": "tiny", "seeds": {"run": seed}, "schema_version": 3,
+        "scores": leaderboard_scores(evaluations[TEST_SPLIT]), "pr_curves": pr_curves(evaluations[TEST_SPLIT]),
+        "dataset": dataset, "predictions": write_archive(board, run_id, pred_dir, sorted(detections)),
+    }
+    if "all" in evaluations:
+        entry["scores_by_split"] = {"all": {"n_frames": evaluations["all"]["n_frames"],
+                                            "scores": leaderboard_scores(evaluations["all"])}}
+    return write_entry(entry, board)
+
+
+@pytest.fixture(scope="module")
+def board(root, tmp_path_factory) -> Path:
+    """model-a and model-b (a related, weaker model) on every kitti-mini frame; model-a-seed1 (A's
+    second seed) and their aggregate model-a-seeds2; model-c on real-test only; an old v2 entry."""
+    board = tmp_path_factory.mktemp("compare") / "leaderboards"
+    dataset = real_train_dataset(root)
+    ground_truth = {f: read_labels(root / "training" / "label_2" / f"{f}.txt") for f in list_frames(root)}
+    base = detector(ground_truth, seed=3)
+    write_model(root, board, "model-a", base, dataset)
+    write_model(root, board, "model-b", degraded(base, 4, 0.1, 0.2), dataset, arm="b")
+    write_model(root, board, "model-a-seed1", degraded(base, 8, 0.05, 0.0), dataset, seed=1)
+    write_model(root, board, "model-c", {f: base[f] for f in SPLITS[TEST_SPLIT]}, dataset, arm="c")
+    members = [read_entry(board / f"{run_id}.json") for run_id in ("model-a", "model-a-seed1")]
+    write_entry({**aggregate(members), "run_id": "model-a-seeds2"}, board)
+    write_entry({**ENTRY, "run_id": "old-v2", "schema_version": 2, "dataset": dataset,
+                 "pr_curves": read_entry(board / "model-a.json")["pr_curves"],
+                 "scores": read_entry(board / "model-a.json")["scores"]}, board)
+    return board
+
+
+def compare_json(capsys, *args: str) -> dict:
+    assert main(["compare", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def refusal(root: Path, board: Path, a: str, b: str, split: str | None = None) -> str:
+    with pytest.raises(ComparisonError) as refused:
+        compare_entries(board / f"{a}.json", board / f"{b}.json", root, split=split, n_resamples=10)
+    return str(refused.value)
+
+
+def width(interval) -> float:
+    return interval[1] - interval[0]
+
+
+def test_delta_is_the_difference_of_the_entries_own_aps_and_tighter_than_either(board, capsys):
+    a, b = read_entry(board / "model-a.json"), read_entry(board / "model-b.json")
+    result = compare_json(capsys, str(board / "model-a.json"), str(board / "model-b.json"), "--resamples", "400")
+    assert (result["split"], result["n_frames"], result["a"]["seeds"], result["b"]["seeds"]) == ("all", 101, 1, 1)
+    own_a, own_b = (e["scores_by_split"]["all"]["scores"]["0.5"]["easy"] for e in (a, b))
+    cell = result["results"]["0.5"]["easy"]["ap40"]
+    assert cell["delta"] == pytest.approx(own_a["ap40"] - own_b["ap40"])
+    assert cell["ci95"][0] <= cell["delta"] <= cell["ci95"][1]
+    assert width(cell["ci95"]) < width(own_a["ap40_ci95"]) and width(cell["ci95"]) < width(own_b["ap40_ci95"])
+    assert cell["verdict"] == "better" and set(result["results"]["0.7"]["hard"]) == {"ap11", "ap40"}
+
+
+def test_an_entry_against_itself_is_not_distinguishable(board, capsys):
+    path = str(board / "model-a.json")
+    result = compare_json(capsys, path, path, "--resamples", "100")
+    for levels in result["results"].values():
+        for metrics in levels.values():
+            for cell in metrics.values():
+                assert cell["delta"] == 0 and cell["ci95"] == [0.0, 0.0]
+                assert cell["verdict"] == "not distinguishable"
+
+
+def test_the_table_fits_80_columns_and_says_the_headline_in_words(board, capsys):
+    assert main(["compare", "model-b", "model-a", "--board-dir", str(board), "--resamples", "200"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["0.5"], ["0.7"])]
+    levels = ("easy", "moderate", "hard")
+    assert [row[:2] for row in rows] == [[iou, level] for iou in ("0.5", "0.7") for level in levels]
+    assert all(row[-1] in ("worse", "distinguishable") for row in rows), "one line per row, verdict last"
+    words = " ".join(out.split())  # the sentence wraps at 80 columns
+    assert "A is worse than B at AP40@0.5 easy: -" in words and "p = 0.00, on 101 frames, 1 x 1 seeds" in words
+
+
+def test_run_ids_resolve_through_the_board_dir_and_reproduce_exactly(board, capsys):
+    by_id = compare_json(capsys, "model-a", "model-b", "--board-dir", str(board), "--resamples", "200")
+    by_path = compare_json(capsys, str(board / "model-a.json"), str(board / "model-b.json"), "--resamples", "200")
+    assert by_id == by_path
+    assert main(["compare", "no-such-run", "model-b", "--board-dir", str(board)]) == 2
+    assert "no-such-run" in capsys.readouterr().out
+
+
+def test_an_aggregated_entry_compares_through_its_members(board, capsys):
+    result = compare_json(capsys, "model-a-seeds2", "model-b", "--board-dir", str(board), "--resamples", "200")
+    assert result["a"]["seeds"] == 2 and result["a"]["prediction_sets"] == ["model-a", "model-a-seed1"]
+    members = [read_entry(board / f"{m}.json")["scores_by_split"]["all"]["scores"]["0.5"]["easy"]["ap40"]
+               for m in ("model-a", "model-a-seed1")]
+    assert result["results"]["0.5"]["easy"]["ap40"]["a"] == pytest.approx(np.mean(members))
+
+
+def test_the_split_falls_back_to_real_test_and_must_be_covered(root, board, capsys):
+    result = compare_json(capsys, "model-a", "model-c", "--board-dir", str(board), "--resamples", "100")
+    assert (result["split"], result["n_frames"]) == (TEST_SPLIT, len(SPLITS[TEST_SPLIT]))
+    assert "A covers all, real-train, real-test; B covers real-test" in refusal(root, board, "model-a", "model-c",
+                                                                                   split="all")
+
+
+def test_a_tampered_archive_is_refused_naming_it(root, board, tmp_path):
+    copy = shutil.copytree(board, tmp_path / "leaderboards")
+    archive = copy / "predictions" / "model-b.tar.gz"
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    archive.write_bytes(bytes(data))
+    assert refusal(root, copy, "model-a", "model-b").startswith(f"{archive}: SHA-256 does not match")
+
+
+def test_an_archive_without_every_frame_of_its_entry_is_refused(root, board, tmp_path):
+    copy = shutil.copytree(board, tmp_path / "leaderboards")
+    entry = read_entry(copy / "model-b.json")
+    frames = entry["predictions"]["frames"]
+    predicted = tmp_path / "predicted"
+    predicted.mkdir()
+    with tarfile.open(copy / entry["predictions"]["archive"]) as tar:
+        tar.extractall(predicted, filter="data")
+    write_entry({**entry, "predictions": write_archive(copy, "model-b", predicted, frames[:-1])
+                 | {"frames": frames}}, copy)
+    message = refusal(root, copy, "model-a", "model-b")
+    assert message.startswith(f"{copy / 'predictions' / 'model-b.tar.gz'}: members are not exactly the 101 frames")
+    assert f"missing {frames[-1]}.txt; unexpected, repeated or not a file none" in message
+
+
+def test_an_entry_without_predictions_is_refused(root, board):
+    assert refusal(root, board, "model-a", "old-v2") == (
+        f"{board / 'old-v2.json'}: no stored predictions (entries before schema v3 kept them only in runs/); "
+        "re-run it to compare")
