@@ -58,6 +58,10 @@ def test_board_renders_the_committed_entries_to_the_committed_pages(tmp_path, ca
     for page in ("README.md", "index.html"):
         assert (board / page).read_text() == (REPO_ROOT / "leaderboards" / page).read_text(), page
     assert "drbench leaderboard (AP40 on real-test)" in capsys.readouterr().out, "the ranked table"
+    markdown = (board / "README.md").read_text()
+    # dr-only's and fine-tune's dr arm share train, predict and evaluate steps: one scored model, one row
+    assert "| 5 | dr-only-dr-cpu-733101ea | dr-only, fine-tune | cpu |" in markdown
+    assert "fine-tune-dr-cpu-733101ea" not in markdown and "fine-tune-dr-smoke-1caeef6a" not in markdown
 
 
 def test_protocols_lists_the_registry_and_run_accepts_only_its_names(capsys):

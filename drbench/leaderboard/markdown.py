@@ -1,8 +1,8 @@
-"""The board as a Markdown table (``drbench leaderboard --markdown``), e.g. leaderboards/README.md."""
+"""The board as Markdown (``drbench leaderboard --markdown``), e.g. leaderboards/README.md."""
 
 from __future__ import annotations
 
-from drbench.leaderboard.ranking import ranked
+from drbench.leaderboard.ranking import BoardRow, other_splits, ranked_by_split
 
 
 def _cell(result: dict) -> str:
@@ -10,16 +10,26 @@ def _cell(result: dict) -> str:
     return f"{result['ap40']:.1f} [{low:.1f}, {high:.1f}]"
 
 
-def render_markdown(entries: list[dict]) -> str:
-    """The ranked board as a Markdown table with 95 % intervals."""
+def _table(rows: list[BoardRow]) -> list[str]:
     lines = [
-        "| rank | run | protocol | profile | detector | trained on | AP40@0.5 easy | "
+        "| rank | run | protocols | profile | detector | trained on | AP40@0.5 easy | "
         "AP40@0.5 moderate | AP40@0.7 easy |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for rank, e in enumerate(ranked(entries), start=1):
-        s = e["scores"]
-        lines.append(f"| {rank} | {e['run_id']} | {e['protocol']} | {e['profile']} | "
+    for rank, row in enumerate(rows, start=1):
+        e, s = row.entry, row.entry["scores"]
+        lines.append(f"| {rank} | {e['run_id']} | {', '.join(row.protocols)} | {e['profile']} | "
                      f"{e['detector']} | {e['trained_on']} | {_cell(s['0.5']['easy'])} | "
                      f"{_cell(s['0.5']['moderate'])} | {_cell(s['0.7']['easy'])} |")
-    return "\n".join(lines) + "\n"
+    notes = [f"- {row.entry['run_id']} on {line}" for row in rows for line in other_splits(row.entry)]
+    return lines + ([""] + notes if notes else [])
+
+
+INTRO = ("One row per scored model (entries with equal train, predict and evaluate steps share a row "
+         "listing their protocols), ranked by AP40 at IoU 0.5, easy, within each test split.")
+
+
+def render_markdown(entries: list[dict]) -> str:
+    """The intro, then one ranked table with 95 % intervals per test split, under a heading naming it."""
+    sections = [[f"## AP40 on {split}", "", *_table(rows)] for split, rows in ranked_by_split(entries).items()]
+    return "\n\n".join([INTRO, *("\n".join(section) for section in sections)]) + "\n"

@@ -1,9 +1,10 @@
-"""The leaderboard as one static, self-contained HTML page: a sortable table with PR curves and data.
+"""The leaderboard as one static, self-contained HTML page: sortable tables with PR curves and data.
 
 Everything is inline (CSS, a few lines of JS, PR curves as SVG drawn here from
 each entry's ``pr_curves``); only the contact-sheet thumbnails are separate
-files, linked relative to the page. Click a header to sort; ``#sort=KEY:asc``
-(or ``:desc``) in the address sorts on load, so a sorted view can be linked.
+files, linked relative to the page. One table per test split, one row per
+scored model (``ranking.ranked_by_split``). Click a header to sort every table;
+``#sort=KEY:asc`` (or ``:desc``) in the address sorts on load, so a sorted view can be linked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from drbench.data.levels import LEVEL_NAMES
 from drbench.leaderboard.entries import EntryError
-from drbench.leaderboard.ranking import ranked
+from drbench.leaderboard.ranking import BoardRow, other_splits, ranked_by_split
 
 IOUS = ("0.5", "0.7")
 LEVEL_COLORS = {"easy": "#1b9e77", "moderate": "#d95f02", "hard": "#7570b3"}
@@ -28,33 +29,38 @@ NOT_SHOWN = {"real": "real KITTI (not shown)", "vkitti": "Virtual KITTI (not sho
 class Column:
     key: str
     header: str
-    sort_value: Callable[[dict], float | str]
-    text: Callable[[dict], str]
+    sort_value: Callable[[BoardRow], float | str]
+    text: Callable[[BoardRow], str]
     numeric: bool = False
 
 
 def _ap_column(iou: str, level: str) -> Column:
-    def result(e: dict) -> dict:
-        return e["scores"][iou][level]
+    def result(row: BoardRow) -> dict:
+        return row.entry["scores"][iou][level]
 
-    def text(e: dict) -> str:
-        r = result(e)
+    def text(row: BoardRow) -> str:
+        r = result(row)
         return f"{r['ap40']:.1f}<br><small>{r['ap40_ci95'][0]:.1f}&ndash;{r['ap40_ci95'][1]:.1f}</small>"
 
-    return Column(f"ap40-{iou}-{level}", f"{iou} {level}", lambda e: result(e)["ap40"], text, True)
+    return Column(f"ap40-{iou}-{level}", f"{iou} {level}", lambda row: result(row)["ap40"], text, True)
 
 
-def _run_text(e: dict) -> str:
+def _run_text(row: BoardRow) -> str:
+    """Run id, then protocols · profile · date, a submitted randomizer, and other splits' scores (not ranked)."""
+    e = row.entry
     submitted = e.get("submission", {}).get("randomizer")
-    return (f'<span class="run">{html.escape(e["run_id"])}</span><br>'
-            f"<small>{html.escape(e['protocol'])} · {html.escape(e['profile'])} · {e['created'][:10]}"
-            + (f"<br>submitted: {html.escape(submitted)}" if submitted else "") + "</small>")
+    details = [f"{html.escape(', '.join(row.protocols))} · {html.escape(e['profile'])} · {e['created'][:10]}",
+               *([f"submitted: {html.escape(submitted)}"] if submitted else []),
+               *(html.escape(line) for line in other_splits(e))]
+    return f'<span class="run">{html.escape(e["run_id"])}</span><br><small>{"<br>".join(details)}</small>'
 
 
 COLUMNS = (
-    Column("run", "run", lambda e: e["run_id"], _run_text),
-    Column("detector", "detector", lambda e: e["detector"], lambda e: html.escape(e["detector"])),
-    Column("trained-on", "trained on", lambda e: e["trained_on"], lambda e: html.escape(e["trained_on"])),
+    Column("run", "run", lambda row: row.entry["run_id"], _run_text),
+    Column("detector", "detector", lambda row: row.entry["detector"],
+           lambda row: html.escape(row.entry["detector"])),
+    Column("trained-on", "trained on", lambda row: row.entry["trained_on"],
+           lambda row: html.escape(row.entry["trained_on"])),
     *(_ap_column(iou, level) for iou in IOUS for level in LEVEL_NAMES),
 )
 
@@ -73,23 +79,25 @@ img.thumb { width: 220px; display: block; }
 """
 
 SCRIPT = """
-const table = document.getElementById('board');
+const tables = document.querySelectorAll('table.board');
 function sortBy(key, dir) {
-  const th = table.querySelector('th[data-key="' + key + '"]');
-  if (!th) return;
-  const column = th.cellIndex, numeric = th.dataset.type === 'number';
-  const body = table.tBodies[0];
-  const rows = Array.from(body.rows);
-  rows.sort((a, b) => {
-    const x = a.cells[column].dataset.sort, y = b.cells[column].dataset.sort;
-    const order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
-    return dir === 'asc' ? order : -order;
+  tables.forEach(table => {
+    const th = table.querySelector('th[data-key="' + key + '"]');
+    if (!th) return;
+    const column = th.cellIndex, numeric = th.dataset.type === 'number';
+    const body = table.tBodies[0];
+    const rows = Array.from(body.rows);
+    rows.sort((a, b) => {
+      const x = a.cells[column].dataset.sort, y = b.cells[column].dataset.sort;
+      const order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y);
+      return dir === 'asc' ? order : -order;
+    });
+    rows.forEach(row => body.appendChild(row));
+    table.querySelectorAll('th').forEach(h => h.removeAttribute('aria-sort'));
+    th.setAttribute('aria-sort', dir === 'asc' ? 'ascending' : 'descending');
   });
-  rows.forEach(row => body.appendChild(row));
-  table.querySelectorAll('th').forEach(h => h.removeAttribute('aria-sort'));
-  th.setAttribute('aria-sort', dir === 'asc' ? 'ascending' : 'descending');
 }
-table.querySelectorAll('th[data-key]').forEach(th => th.addEventListener('click', () => {
+document.querySelectorAll('table.board th[data-key]').forEach(th => th.addEventListener('click', () => {
   const current = th.getAttribute('aria-sort');
   const dir = current ? (current === 'ascending' ? 'desc' : 'asc')
                       : (th.dataset.type === 'number' ? 'desc' : 'asc');
@@ -148,32 +156,41 @@ def _data_cell(entry: dict, board_dir: Path, page_dir: Path) -> str:
             f'alt="{html.escape(alt)}"></a>')
 
 
+def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_dir: Path) -> str:
+    """One split's section: its heading and its ranked table."""
+    lines = []
+    for rank, row in enumerate(rows, start=1):
+        cells = [f'<td class="num">{rank}</td>'] + [
+            f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(row)))}">'
+            f"{c.text(row)}</td>" for c in COLUMNS]
+        cells += [f"<td>{_data_cell(row.entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(row.entry)}</td>"]
+        lines.append(f'<tr data-run="{html.escape(row.entry["run_id"])}">{"".join(cells)}</tr>')
+    return (f"<h2>AP40 on {html.escape(split)}</h2>\n"
+            f'<table class="board" id="board-{html.escape(split)}"><thead><tr>{head}</tr></thead>\n'
+            f"<tbody>\n{chr(10).join(lines)}\n</tbody></table>")
+
+
 def render_html(entries: list[dict], board_dir: Path, page_path: Path) -> str:
     """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``."""
     board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
-    head = ["<th>rank</th>"] + [
+    head = "".join(["<th>rank</th>"] + [
         f'<th data-key="{c.key}" data-type="{"number" if c.numeric else "text"}"'
         + (' aria-sort="descending"' if c.key == DEFAULT_SORT else "") + f">{html.escape(c.header)}</th>"
-        for c in COLUMNS] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"]
-    rows = []
-    for rank, entry in enumerate(ranked(entries), start=1):
-        cells = [f'<td class="num">{rank}</td>'] + [
-            f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(entry)))}">'
-            f"{c.text(entry)}</td>" for c in COLUMNS]
-        cells += [f"<td>{_data_cell(entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(entry)}</td>"]
-        rows.append(f'<tr data-run="{html.escape(entry["run_id"])}">{"".join(cells)}</tr>')
+        for c in COLUMNS] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"])
+    by_split = ranked_by_split(entries)
+    tables = [_table(split, rows, head, board_dir, page_dir) for split, rows in by_split.items()]
+    n_models = sum(len(rows) for rows in by_split.values())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>drbench leaderboard</title>
 <style>{STYLE}</style></head>
 <body>
 <h1>drbench leaderboard</h1>
-<p>{len(entries)} entries. Columns <i>IoU level</i>: AP40 on real-test (Car) with its 95&nbsp;%
-bootstrap interval; ranked by AP40 at IoU 0.5, easy. Click a column header to sort.</p>
-<table id="board"><thead><tr>{"".join(head)}</tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>
+<p>{len(entries)} entries, {n_models} scored models: one row per model (entries with equal train, predict
+and evaluate steps share a row listing their protocols). Columns <i>IoU level</i>: AP40 on the table's
+test split (Car) with its 95&nbsp;% bootstrap interval; ranked by AP40 at IoU 0.5, easy, within each
+split. Click a column header to sort.</p>
+{chr(10).join(tables)}
 <script>{SCRIPT}</script>
 </body></html>
 """
