@@ -223,14 +223,16 @@ def predict_arguments(pr: argparse.ArgumentParser) -> None:
     pr.add_argument("--checkpoint", type=Path, required=True)
     pr.add_argument("--detector", default="faster_rcnn")
     pr.add_argument("--scale", type=_scale, default=None)
-    pr.add_argument("--score-thr", type=float, default=0.05)
+    pr.add_argument("--score-thr", type=float, default=None,
+                    help="lowest score kept (default 0.001, at most 100 boxes per image: the whole PR curve)")
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from drbench.detectors.predict import predict  # lazy: torch, mmdet (~2 s)
 
     written = predict(args.detector, args.checkpoint, args.images, args.out,
-                      image_scale=args.scale, score_thr=args.score_thr, verbose=args.verbose)
+                      image_scale=args.scale, verbose=args.verbose,
+                      **({} if args.score_thr is None else {"score_thr": args.score_thr}))
     console.print(f"{len(written)} prediction files in {args.out}")
     return 0
 

@@ -1,7 +1,10 @@
 """Cached steps: generate, train, predict, evaluate — each keyed by the hash of its inputs.
 
-A step's folder is ``runs/<kind>/<hash of (kind, params, upstream keys, drbench
-version)>``; a ``done`` marker holds its result. Protocol arms that share a
+A step's folder is ``runs/<kind>/<hash of (kind, params, upstream keys, code)>``,
+where *code* digests the drbench source the step runs (:data:`STEP_CODE`) and the
+params hold data fingerprints, never absolute paths: the same run from another
+folder or machine finds the same keys, and editing a randomizer or the evaluator
+re-runs exactly the steps that use it. A ``done`` marker holds the result. Protocol arms that share a
 step (the same DR data, the same pretrained model) share its folder, a re-run
 does only what changed, and a killed run resumes after its last finished step.
 Each step logs to the event log: ``step_start``/``step_stop`` when it is
@@ -15,16 +18,36 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from drbench import __version__
 from drbench.events import Event, EventLog
 from drbench.io import write_json_atomic
 
 DONE = "done"  # the marker file in a step's folder, holding its result
+PACKAGE_DIR = Path(__file__).resolve().parent
+STEP_CODE = {  # the drbench packages each kind of step runs (detector configs are inside detectors)
+    "generate": ("generate", "data"),
+    "convert": ("data",),
+    "train": ("detectors", "data"),
+    "predict": ("detectors", "data"),
+    "evaluate": ("evaluate", "data"),
+}
+
+
+@cache
+def code_digest(packages: tuple[str, ...], root: Path = PACKAGE_DIR) -> str:
+    """Hash of the Python source under ``root/<package>`` (relative paths and bytes).
+
+    Cached for the life of the process: a command runs one version of the code."""
+    digest = hashlib.sha256()
+    for package in packages:
+        for path in sorted((Path(root) / package).rglob("*.py")):
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def args_hash(args: dict[str, Any]) -> str:
@@ -44,7 +67,7 @@ class StepRunner:
 
     def key(self, kind: str, params: dict, upstream: tuple[str, ...] = ()) -> str:
         return args_hash({"kind": kind, "params": params, "upstream": list(upstream),
-                          "drbench": __version__})
+                          "code": code_digest(STEP_CODE[kind])})
 
     def run(self, kind: str, params: dict, work: Callable[[Path], dict],
             upstream: tuple[str, ...] = ()) -> dict:

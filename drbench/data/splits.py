@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +43,28 @@ def nested_subset(frames: list[str], n: int, seed: int) -> list[str]:
         raise ValueError(f"subset size must be in 1..{len(frames)}, got {n}")
     order = np.random.default_rng(seed).permutation(len(frames))
     return sorted(sorted(frames)[i] for i in order[:n])
+
+
+@cache
+def _frames_digest(root: str, frames: tuple[str, ...], parts: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for frame in frames:
+        for part in parts:
+            path = Path(root) / "training" / part / f"{frame}{'.txt' if part == 'label_2' else '.png'}"
+            digest.update(f"{part}/{path.name}\0".encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def frames_digest(root: str | Path, frames: list[str], parts: tuple[str, ...] = ("label_2", "image_2")) -> str:
+    """Fingerprint of the real frames a step reads (their bytes, not where they are): a cached
+    step is reused from any folder or machine holding the same data, and redone when it changes."""
+    return _frames_digest(str(Path(root).resolve()), tuple(sorted(frames)), parts)
+
+
+def tree_digest(root: str | Path) -> str:
+    """Cheap fingerprint of a large folder (e.g. Virtual KITTI, gigabytes): relative paths and sizes."""
+    root = Path(root)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\n".encode())
+    return digest.hexdigest()[:16]

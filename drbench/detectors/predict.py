@@ -11,6 +11,7 @@ from rich.progress import Progress
 
 from drbench.data.kitti import KittiObject, write_labels
 from drbench.detectors import mmdet_fixes
+from drbench.detectors.detection_limits import MAX_PER_IMAGE, SCORE_THRESHOLD
 from drbench.detectors.mmdet_config import load_detector_config
 from drbench.detectors.mmengine_output import mmengine_console
 
@@ -52,7 +53,7 @@ def predict(
     *,
     names: list[str] | None = None,
     image_scale: tuple[int, int] | None = None,
-    score_thr: float = 0.05,
+    score_thr: float = SCORE_THRESHOLD,
     threads: int | None = None,
     progress: bool = True,
     verbose: bool = False,
@@ -73,7 +74,8 @@ def predict(
         for image in images:
             with torch.no_grad():
                 result = inference_detector(model, str(image)).pred_instances
-            keep = result.scores >= score_thr
+            keep = (result.scores >= score_thr).nonzero().flatten()
+            keep = keep[result.scores[keep].argsort(descending=True)[:MAX_PER_IMAGE]]
             objects = [
                 KittiObject(type=class_names[int(label)], bbox=tuple(float(v) for v in box),
                             score=float(score))

@@ -22,7 +22,7 @@ import jsonschema
 from drbench.io import write_bytes_atomic, write_json_atomic
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "leaderboard_entry.schema.json"
-SCHEMA_VERSION = 2  # what new entries are written as
+SCHEMA_VERSION = 3  # what new entries are written as
 HASH_KEY = "content_sha256"
 CURVE_TOLERANCE = 0.01  # AP points: the stored curves must reproduce the stored AP40
 

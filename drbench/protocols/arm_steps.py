@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drbench.data.splits import SPLITS
+from drbench.data.splits import split_frames
 from drbench.detectors.predict import predict
 from drbench.detectors.train import train
 from drbench.evaluate.report import evaluate_dirs
@@ -34,13 +34,13 @@ def score_arm(steps: StepRunner, job: dict) -> dict:
 
     def predict_test(folder: Path, p=job["predict"]) -> dict:
         written = predict(detector, Path(model["checkpoint"]), root / "training" / "image_2",
-                          folder / "pred", names=SPLITS[p["split"]],
+                          folder / "pred", names=split_frames(root, p["split"]),
                           image_scale=tuple(p["image_scale"]), verbose=steps.verbose)
         return {"dir": str(folder / "pred"), "n_images": len(written)}
 
     predicted = steps.run("predict", job["predict"], predict_test, (model["key"],))
 
-    def evaluate_predictions(folder: Path, p=job["evaluate"]) -> dict:
+    def evaluate_predictions(folder: Path, p: dict) -> dict:
         report = evaluate_dirs(root, Path(predicted["dir"]), split=p["split"], out_dir=folder,
                                bootstrap=p["bootstrap"], seed=p["seed"])
         steps.log.event(Event.EVALUATION, report["n_frames"], split=p["split"], scores={
@@ -48,5 +48,7 @@ def score_arm(steps: StepRunner, job: dict) -> dict:
             for iou, levels in report["results"].items()})
         return report
 
-    evaluation = steps.run("evaluate", job["evaluate"], evaluate_predictions, (predicted["key"],))
-    return {"model": model, "predicted": predicted, "evaluation": evaluation}
+    evaluations = [steps.run("evaluate", params, lambda folder, p=params: evaluate_predictions(folder, p),
+                             (predicted["key"],))
+                   for params in job["evaluate"]]
+    return {"model": model, "predicted": predicted, "evaluations": evaluations}

@@ -17,8 +17,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from drbench.data.splits import SPLITS, nested_subset
+from drbench.data.splits import SPLITS, frames_digest, nested_subset, split_frames, tree_digest
 from drbench.data.vkitti import detect_layout, to_kitti_layout
+from drbench.detectors.detection_limits import MAX_PER_IMAGE, SCORE_THRESHOLD
 from drbench.detectors.mmdet_config import config_digest
 from drbench.events import EVENT_LOG, Event, EventLog
 from drbench.generate.api import normalise_entry
@@ -29,6 +30,7 @@ from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
 from drbench.generate.stats import fingerprint
 from drbench.leaderboard.entries import (SCHEMA_VERSION, THUMBNAIL_SHEET, dataset_record, pr_curves,
                                          save_thumbnail, write_entry)
+from drbench.leaderboard.predictions import write_archive
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root, vkitti_root as resolve_vkitti_root
 from drbench.profiles import check_can_run, detector_for, profile as load_profile
 from drbench.protocols import Arm, protocol as load_protocol
@@ -36,6 +38,7 @@ from drbench.provenance import git_commit, hardware, versions
 from drbench.steps import StepRunner, args_hash
 
 TEST_SPLIT = "real-test"
+ALL_FRAMES = "all"  # every labelled real frame: where arms that saw no real frame are also scored
 ESSENTIAL_RANDOMIZERS = ("cars",)  # without it there is nothing to detect
 VKITTI_ABSENT = "vkitti: absent (give --vkitti-root)"
 CONVERT_S_PER_IMAGE = 0.15  # Virtual KITTI 2 JPEG -> PNG at 1242x375 on 2 loaded cores (1.3.1 PNGs: links)
@@ -87,7 +90,7 @@ def estimate_seconds(plan: list[dict], settings: dict) -> float:
         total += {
             "generate": lambda: params.get("n_images", 0) * rates["generate_s_per_image"],
             "train": lambda: params.get("iters", 0) * rates["train_s_per_iter"],
-            "predict": lambda: len(SPLITS[TEST_SPLIT]) * rates["predict_s_per_image"],
+            "predict": lambda: params["n_images"] * rates["predict_s_per_image"],
             "evaluate": lambda: 2.0,
             "convert": lambda: params.get("n_images", 0) * CONVERT_S_PER_IMAGE,
         }[step["kind"]]()
@@ -158,7 +161,8 @@ def run_protocol(
         else:
             results = score_arms(steps, [job for job, _ in jobs])
         for (job, source), result in zip(jobs, results):
-            trained[job["arm"]] = {**result["model"], "trained_on": job["trained_on"]}
+            trained[job["arm"]] = {**result["model"], "trained_on": job["trained_on"],
+                                   "saw_real": job["saw_real"]}
             if not dry_run:
                 entries.append((job["position"], score_entry(protocol_name, profile_name, settings,
                                                              seed, job, source, result, submission,
@@ -224,10 +228,10 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
             trained_on += f" ({arm.name})"
     elif arm.data == "vkitti":
         n_images = max(1, round(settings["n_images"] * arm.data_fraction))
-        convert_params = {"vkitti_root": str(vroot.resolve()), "n_images": n_images}
+        convert_params = {"vkitti": tree_digest(vroot), "n_images": n_images}
 
         def convert_data(folder: Path, p=convert_params) -> dict:
-            return to_kitti_layout(p["vkitti_root"], folder / "data", n_images=p["n_images"])
+            return to_kitti_layout(vroot, folder / "data", n_images=p["n_images"])
 
         data = steps.run("convert", convert_params, convert_data)
         data_dirs, frames, upstream = [Path(data["dir"])], None, (data["key"],)
@@ -238,11 +242,12 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
         real_n = variant.get("real_n", len(SPLITS["real-train"]))
         chosen = nested_subset(SPLITS["real-train"], real_n, seed)
         data_dirs, frames, upstream = [root], {root: chosen}, ()
-        data_param = {"real_frames": chosen}
+        data_param = {"real_frames": chosen, "real_data": frames_digest(root, chosen)}
         source = dict(kind="real", config_hash=args_hash(data_param), folder=root, frames=chosen)
         trained_on = f"real:{real_n}"
 
     init = trained[arm.init] if arm.init else None
+    saw_real = arm.data == "real" or bool(init and init["saw_real"])
     if init:
         upstream += (init["key"],)
         trained_on = f"{init['trained_on']} then {trained_on}"
@@ -253,12 +258,19 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
                     "iters": settings["finetune_iters"] if init else settings["max_iters"],
                     "lr": settings["lr"] * arm.lr_scale, "batch_size": settings["batch_size"],
                     "image_scale": list(settings["image_scale"]), "seed": seed}
-    job = {"arm": arm.name, "detector": detector, "trained_on": trained_on, "root": root,
-           "data_dirs": data_dirs, "frames": frames, "upstream": upstream, "train": train_params,
-           "load_from": init.get("checkpoint") if init else None,
-           "predict": {"split": TEST_SPLIT, "image_scale": list(settings["image_scale"])},
-           "evaluate": {"split": TEST_SPLIT, "bootstrap": settings["bootstrap"], "seed": seed,
-                        "kitti_root": str(root.resolve())}}
+    # An arm that never saw a real frame is also scored on every real frame (twice the cars);
+    # one that did, only on real-test, which it never trained on.
+    scored_splits = [TEST_SPLIT] if saw_real else [TEST_SPLIT, ALL_FRAMES]
+    predicted_frames = split_frames(root, scored_splits[-1])
+    job = {"arm": arm.name, "detector": detector, "trained_on": trained_on, "saw_real": saw_real,
+           "root": root, "data_dirs": data_dirs, "frames": frames, "upstream": upstream,
+           "train": train_params, "load_from": init.get("checkpoint") if init else None,
+           "predict": {"split": scored_splits[-1], "n_images": len(predicted_frames),
+                       "image_scale": list(settings["image_scale"]),
+                       "real_images": frames_digest(root, predicted_frames, ("image_2",))},
+           "evaluate": [{"split": split, "bootstrap": settings["bootstrap"], "seed": seed,
+                         "real_labels": frames_digest(root, split_frames(root, split), ("label_2",))}
+                        for split in scored_splits]}
     return job, source
 
 
@@ -275,7 +287,8 @@ def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int
                 steps: StepRunner) -> dict:
     """The arm's leaderboard entry, validated and written."""
 
-    model, predicted, evaluation = result["model"], result["predicted"], result["evaluation"]
+    model, predicted = result["model"], result["predicted"]
+    evaluation, *more = result["evaluations"]  # the test split's first, then every frame's
     record = {key: value for key, value in source.items() if key != "folder"}
     dataset = dataset_record(**record, fingerprint=fingerprint(source["folder"], frames=source.get("frames")))
     entry = {
@@ -292,6 +305,11 @@ def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int
         "schema_version": SCHEMA_VERSION,
         "dataset": dataset, "pr_curves": pr_curves(evaluation),
     }
+    entry["predictions"] = write_archive(Path(predicted["dir"]), split_frames(job["root"], job["predict"]["split"]),
+                                         board_dir, entry["run_id"], SCORE_THRESHOLD, MAX_PER_IMAGE)
+    if more:
+        entry["scores_by_split"] = {e["split"]: {"n_frames": e["n_frames"], "scores": leaderboard_scores(e)}
+                                    for e in more}
     if submission:
         entry["submission"] = submission
     if dataset["kind"] == "dr":  # real KITTI frames may not be shown on the board
@@ -323,8 +341,8 @@ def print_plan(plan: list[dict], settings: dict, console: Console) -> None:
         what = {"generate": lambda: f"{params['n_images']} images",
                 "convert": lambda: f"{params['n_images']} Virtual KITTI images",
                 "train": lambda: f"{params['iters']} iterations",
-                "predict": lambda: f"{len(SPLITS[TEST_SPLIT])} images",
-                "evaluate": lambda: "KITTI devkit AP"}[step["kind"]]()
+                "predict": lambda: f"{params['n_images']} images",
+                "evaluate": lambda: f"KITTI devkit AP on {params['split']}"}[step["kind"]]()
         table.add_row(step["kind"], step["key"], step["status"], what)
     console.print(table)
     console.print(f"estimated time for the steps to run: "

@@ -69,5 +69,5 @@ model = dict(
         nms_pre=1000,
         nms=dict(type='nms', iou_threshold=0.45),
         min_bbox_size=0,
-        score_thr=0.02,
-        max_per_img=200))
+        score_thr=0.001,  # the whole PR curve, as the two-stage detectors
+        max_per_img=100))
