@@ -11,20 +11,18 @@ seed-aggregated entry compares through its members, one prediction set per seed.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import tarfile
 from pathlib import Path
 
 import numpy as np
 from rich import box
 from rich.table import Table
 
-from drbench.data.kitti import KittiObject, LabelError, parse_line, read_labels
+from drbench.data.kitti import read_labels
 from drbench.data.splits import SPLITS, split_frames
 from drbench.evaluate.devkit import pack
 from drbench.evaluate.paired import paired_bootstrap, verdict
 from drbench.leaderboard.entries import read_entry
+from drbench.leaderboard.predictions import read_predictions
 
 HEADLINE = ("0.5", "easy")  # the board's ranking cell, the one said in words
 
@@ -53,55 +51,6 @@ def prediction_entries(path: Path, entry: dict) -> list[tuple[Path, dict]]:
         return [(path, entry)]
     members = [path.parent / f"{run_id}.json" for run_id in entry["aggregate"]["members"]]
     return [(member, read_entry(member)) for member in members]
-
-
-def _detections(text: str, where: str) -> list[KittiObject]:
-    """One KITTI result file's detections; every line must carry a score (16 fields)."""
-    detections = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        obj = parse_line(line, where=f"{where}:{number}")
-        if obj.score is None:
-            raise LabelError(f"{where}:{number}: prediction has no score (15 fields; 16 expected)")
-        detections.append(obj)
-    return detections
-
-
-def read_predictions(path: Path, entry: dict) -> dict[str, list[KittiObject]]:
-    """``{frame: detections}`` from the entry's archive, after checking its SHA-256 and members.
-
-    The archive path is relative to the entry's board folder (the folder holding ``path``).
-    """
-    if "predictions" not in entry:
-        raise ComparisonError(f"{path}: no stored predictions (entries before schema v3 kept them "
-                              "only in runs/); re-run it to compare")
-    stored = entry["predictions"]
-    archive = path.parent / stored["archive"]
-    if not archive.is_file():
-        raise FileNotFoundError(f"{archive}: prediction archive of {path} is missing")
-    data = archive.read_bytes()
-    if hashlib.sha256(data).hexdigest() != stored["sha256"]:
-        raise ComparisonError(f"{archive}: SHA-256 does not match {path}: the archive was changed "
-                              "or corrupted")
-    expected = {f"{frame}.txt": frame for frame in stored["frames"]}
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-            members = tar.getmembers()
-            names = [m.name for m in members]
-            missing = sorted(set(expected) - set(names))
-            unexpected = sorted({m.name for m in members
-                                 if m.name not in expected or not m.isfile() or names.count(m.name) > 1})
-            if missing or unexpected:
-                raise ComparisonError(
-                    f"{archive}: members are not exactly the {len(expected)} frames of {path} as "
-                    f"<frame>.txt files at the archive root: missing {', '.join(missing[:5]) or 'none'}; "
-                    f"unexpected, repeated or not a file {', '.join(unexpected[:5]) or 'none'}")
-            return {expected[m.name]: _detections(tar.extractfile(m).read().decode("utf-8"),
-                                                  f"{archive}/{m.name}")
-                    for m in members}
-    except tarfile.TarError as exc:
-        raise ComparisonError(f"{archive}: not a readable tar.gz archive: {exc}") from None
 
 
 def covered_splits(frames: set[str], kitti_root: Path) -> list[str]:

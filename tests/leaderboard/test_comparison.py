@@ -21,6 +21,7 @@ from drbench.data.splits import SPLITS, list_frames
 from drbench.evaluate.report import evaluate_dirs
 from drbench.leaderboard.aggregate import aggregate
 from drbench.leaderboard.comparison import ComparisonError, compare_entries
+from drbench.leaderboard.predictions import ArchiveError
 from drbench.leaderboard.entries import pr_curves, read_entry, write_entry
 from drbench.protocols.runner import leaderboard_scores
 
@@ -124,7 +125,7 @@ def compare_json(capsys, *args: str) -> dict:
 
 
 def refusal(root: Path, board: Path, a: str, b: str, split: str | None = None) -> str:
-    with pytest.raises(ComparisonError) as refused:
+    with pytest.raises((ComparisonError, ArchiveError)) as refused:
         compare_entries(board / f"{a}.json", board / f"{b}.json", root, split=split, n_resamples=10)
     return str(refused.value)
 
