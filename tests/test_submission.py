@@ -113,8 +113,10 @@ def test_compliant_submission_is_scored_and_marked(tmp_path, root, capsys):
     log = tmp_path / "runs" / EVENT_LOG
     run = last_run(read_events(log))
     assert [(s.kind, s.status) for s in logged_steps(run)] == [
-        ("generate", "computed"), ("train", "computed"), ("predict", "computed"), ("evaluate", "computed")]
+        ("generate", "computed"), ("train", "computed"), ("predict", "computed"), ("evaluate", "computed"),
+        ("evaluate", "computed")], "a DR arm is scored on real-test, then on every frame"
     assert [e.value for e in run if e.key == Event.ENTRY_PUBLISHED] == [str(board / f"{entry['run_id']}.json")]
+    assert (board / entry["predictions"]["archive"]).is_file(), "published with its predictions"
 
     again = submit("sensor", config, "tiny", kitti_root=str(root), runs_dir=tmp_path / "runs", board_dir=board)
     assert [e["scores"] for e in again] == [entry["scores"]]

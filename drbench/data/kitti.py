@@ -107,3 +107,16 @@ def write_labels(path: str | os.PathLike, objects: list[KittiObject]) -> Path:
     """Write a ``label_2`` file atomically (an empty file means no objects)."""
     text = "".join(obj.to_line() + "\n" for obj in objects)
     return write_text_atomic(path, text)
+
+
+def parse_detections(text: str, where: str) -> list[KittiObject]:
+    """A KITTI result file's detections: label lines that must carry a score (16 fields)."""
+    detections = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        obj = parse_line(line, where=f"{where}:{number}")
+        if obj.score is None:
+            raise LabelError(f"{where}:{number}: prediction has no score (15 fields; 16 expected)")
+        detections.append(obj)
+    return detections

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drbench.data.kitti import KittiObject, LabelError, parse_line, read_labels
+from drbench.data.kitti import KittiObject, parse_detections, read_labels
 from drbench.data.splits import split_frames
 from drbench.evaluate.bootstrap import bootstrap_ap
 from drbench.evaluate.devkit import LevelResult, evaluate, max_reachable_ap, pack
@@ -28,17 +28,7 @@ COUNTS_RULE = (
 
 def read_detections(path: str | os.PathLike) -> list[KittiObject]:
     """A prediction file: label lines that must carry a score (16 fields)."""
-    path = Path(path)
-    detections = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            obj = parse_line(line, where=f"{path}:{number}")
-            if obj.score is None:
-                raise LabelError(f"{path}:{number}: prediction has no score (15 fields; 16 expected)")
-            detections.append(obj)
-    return detections
+    return parse_detections(Path(path).read_text(encoding="utf-8"), str(path))
 
 
 def _counts(result: LevelResult) -> dict:

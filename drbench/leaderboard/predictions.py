@@ -16,7 +16,7 @@ import io
 import tarfile
 from pathlib import Path
 
-from drbench.data.kitti import KittiObject, LabelError, parse_line
+from drbench.data.kitti import KittiObject, parse_detections
 from drbench.io import write_bytes_atomic
 
 FOLDER = "predictions"
@@ -50,19 +50,6 @@ def write_archive(pred_dir: Path, frames: list[str], board_dir: Path, run_id: st
             "score_threshold": score_threshold, "max_per_image": max_per_image}
 
 
-def _detections(text: str, where: str) -> list[KittiObject]:
-    """One KITTI result file's detections; every line must carry a score (16 fields)."""
-    detections = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        obj = parse_line(line, where=f"{where}:{number}")
-        if obj.score is None:
-            raise LabelError(f"{where}:{number}: prediction has no score (15 fields; 16 expected)")
-        detections.append(obj)
-    return detections
-
-
 def read_predictions(path: Path, entry: dict) -> dict[str, list[KittiObject]]:
     """``{frame: detections}`` from the entry's archive, after checking its SHA-256 and members.
 
@@ -92,7 +79,7 @@ def read_predictions(path: Path, entry: dict) -> dict[str, list[KittiObject]]:
                     f"{archive}: members are not exactly the {len(expected)} frames of {path} as "
                     f"<frame>.txt files at the archive root: missing {', '.join(missing[:5]) or 'none'}; "
                     f"unexpected, repeated or not a file {', '.join(unexpected[:5]) or 'none'}")
-            return {expected[m.name]: _detections(tar.extractfile(m).read().decode("utf-8"),
+            return {expected[m.name]: parse_detections(tar.extractfile(m).read().decode("utf-8"),
                                                   f"{archive}/{m.name}")
                     for m in members}
     except tarfile.TarError as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 from drbench.data.splits import SPLITS
 from drbench.evaluate.report import evaluate_dirs
 from drbench.generate.stats import fingerprint
-from drbench.leaderboard.entries import SCHEMA_VERSION, dataset_record, pr_curves
+from drbench.leaderboard.entries import dataset_record, pr_curves
 from drbench.protocols.runner import TEST_SPLIT, leaderboard_scores
 from drbench.provenance import git_commit, hardware, versions
 
@@ -62,7 +62,7 @@ def real_entry(root: Path, work: Path, run_id: str, dataset: dict, shift: float 
         "versions": versions(), "hardware": hardware(), "git": git_commit(),
         "timings_s": {"evaluate": 1.0},
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "schema_version": SCHEMA_VERSION, "dataset": dataset, "pr_curves": pr_curves(evaluation),
+        "schema_version": 2, "dataset": dataset, "pr_curves": pr_curves(evaluation),
     }
 
 

@@ -78,7 +78,7 @@ def test_v2_entry_round_trips_and_its_curves_reproduce_its_scores(v2_entry, tmp_
 
 def test_sealed_v1_entries_on_the_board_stay_readable():
     entries = read_entries(REPO_ROOT / "leaderboards")
-    assert entries and {e["schema_version"] for e in entries} <= {1, 2}
+    assert entries and {e["schema_version"] for e in entries} <= {1, 2, 3}
     assert validate(copy.deepcopy(ENTRY))["schema_version"] == 1
 
 
@@ -128,3 +128,12 @@ def test_a_submitted_randomizers_record_is_accepted(v2_entry):
     record = {"randomizer": "fog.py:Fog", "params": {"density": 0.1}, "source_sha256": None,
               "compliance": {"no-real-images": "passed"}}
     assert validate({**copy.deepcopy(v2_entry), "submission": record})["submission"] == record
+
+
+def test_a_v3_entry_must_ship_its_predictions(v2_entry):
+    """From schema 3 on, an entry's numbers must be recomputable: no archive, no entry."""
+    with pytest.raises(EntryError, match="'predictions' is a required property"):
+        validate({**copy.deepcopy(v2_entry), "schema_version": 3})
+    record = {"archive": "predictions/labels-exact.tar.gz", "sha256": "0" * 64, "frames": ["000050"],
+              "score_threshold": 0.001, "max_per_image": 100}
+    assert validate({**copy.deepcopy(v2_entry), "schema_version": 3, "predictions": record})
