@@ -29,6 +29,7 @@ from drbench.generate.generation_run import GenerationError
 from drbench.generate.local_run import generate
 from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
 from drbench.io import write_bytes_atomic
+from drbench.leaderboard.comparison import against_baseline
 from drbench.paths import REPO_ROOT, kitti_root as resolve_kitti_root
 from drbench.profiles import profile as load_profile
 from drbench.protocols.multi_seed import run_seeds
@@ -236,4 +237,9 @@ def submit(ref: str, config_path: Path | None, profile_name: str, *, first_seed:
 
         results = run_seeds(run_one, first_seed, n_seeds, Path(staging), run_options.get("console"), dry_run)
         publish(Path(staging), board_dir, EventLog(log_path))
+    if not dry_run and run_options.get("console"):
+        judged = results[-1]  # the summary over seeds when there are several, else the one entry
+        verdict = against_baseline(Path(board_dir) / f"{judged['run_id']}.json", board_dir,
+                                   resolve_kitti_root(run_options.get("kitti_root")))
+        run_options["console"].print(f"[bold]verdict:[/] {verdict}")
     return results

@@ -2,12 +2,14 @@
 nothing is written; a compliant one is scored as a submission entry (tiny profile) once
 its run's event log shows every step behind the entry."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from drbench.cli import main
 from drbench.events import EVENT_LOG, Event, EventLog, last_run, logged_steps, read_events
+from drbench.leaderboard.comparison import against_baseline
 from drbench.leaderboard.entries import read_entries
 from drbench.submission import RULES, SubmissionRejected, check, check_config, check_run_log, submit
 
@@ -107,7 +109,8 @@ def test_compliant_submission_is_scored_and_marked(tmp_path, root, capsys):
     assert entry["submission"]["params"] == {"max_noise": 3.0, "dof_share": 0.0}
     assert set(entry["submission"]["compliance"]) == set(RULES) - {"run-log"}, "checked before the run"
     assert entry["trained_on"] == "dr:4 (dr-sensor)"
-    assert "compliance check" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "compliance check" in out and "verdict: no baseline for profile tiny" in " ".join(out.split())
     assert (board / entry["thumbnail"]).read_bytes()[:3] == b"\xff\xd8\xff", "published with its entry"
 
     log = tmp_path / "runs" / EVENT_LOG
@@ -121,3 +124,8 @@ def test_compliant_submission_is_scored_and_marked(tmp_path, root, capsys):
     again = submit("sensor", config, "tiny", kitti_root=str(root), runs_dir=tmp_path / "runs", board_dir=board)
     assert [e["scores"] for e in again] == [entry["scores"]]
     assert {s.status for s in logged_steps(last_run(read_events(log)))} == {"reused"}
+
+    shutil.copy(board / f"{entry['run_id']}.json", board / "baseline-tiny.json")  # itself as the baseline
+    verdict = against_baseline(board / f"{entry['run_id']}.json", board, root)
+    assert verdict.startswith("the submission and the baseline are not distinguishable at AP40@0.5 easy: +0.0")
+    assert "on 101 frames" in verdict

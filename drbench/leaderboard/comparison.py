@@ -21,7 +21,7 @@ from drbench.data.kitti import read_labels
 from drbench.data.splits import SPLITS, split_frames
 from drbench.evaluate.devkit import pack
 from drbench.evaluate.paired import paired_bootstrap, verdict
-from drbench.leaderboard.entries import read_entry
+from drbench.leaderboard.entries import REFERENCE_PREFIX, read_entry
 from drbench.leaderboard.predictions import read_predictions
 
 HEADLINE = ("0.5", "easy")  # the board's ranking cell, the one said in words
@@ -128,11 +128,25 @@ def comparison_table(result: dict) -> Table:
     return table
 
 
-def in_words(result: dict) -> str:
-    """The headline cell (AP40 at 0.5 easy) as one sentence."""
+def in_words(result: dict, a: str = "A", b: str = "B") -> str:
+    """The headline cell (AP40 at 0.5 easy) as one sentence, naming the sides ``a`` and ``b``."""
     iou, level = HEADLINE
     cell = result["results"][iou][level]["ap40"]
-    claim = ("A and B are not distinguishable" if cell["verdict"] == "not distinguishable"
-             else f"A is {cell['verdict']} than B")
+    claim = (f"{a} and {b} are not distinguishable" if cell["verdict"] == "not distinguishable"
+             else f"{a} is {cell['verdict']} than {b}")
     return (f"{claim} at AP40@{iou} {level}: {_interval(cell)}, p = {cell['p_value']:.2f}, "
             f"on {result['n_frames']} frames, {result['a']['seeds']} x {result['b']['seeds']} seeds")
+
+
+def against_baseline(entry_file: Path, board_dir: Path, kitti_root: Path) -> str:
+    """The entry judged against its profile's baseline (``baseline-<profile>.json``), in words;
+    or why it cannot be (no baseline, or one without stored predictions)."""
+    profile = read_entry(entry_file)["profile"]
+    baseline = Path(board_dir) / f"{REFERENCE_PREFIX}{profile}.json"
+    if not baseline.is_file():
+        return f"no baseline for profile {profile} ({baseline}) to judge it against"
+    if "predictions" not in read_entry(baseline) and "aggregate" not in read_entry(baseline):
+        return (f"the baseline {baseline} has no stored predictions (made before schema v3): "
+                "re-run it to judge submissions against it")
+    result = compare_entries(entry_file, baseline, kitti_root)
+    return in_words(result, "the submission", "the baseline")
