@@ -370,11 +370,12 @@ def print_entries(protocol_name: str, entries: list[dict], console: Console,
 
 
 def planned_seconds(protocol_names: list[str], profile_name: str, **kwargs) -> float:
-    """Estimated time of the protocols' steps that are not cached yet, as ``--dry-run`` says."""
+    """Estimated time of the protocols' steps that are not cached yet, as ``--dry-run`` says;
+    a step that several protocols share (the DR baseline's data and model) counts once."""
     quiet = Console(file=io.StringIO(), width=120)
-    return sum(estimate_seconds(run_protocol(name, profile_name, dry_run=True, console=quiet, **kwargs),
-                                load_profile(profile_name))
-               for name in protocol_names)
+    steps = {step["key"]: step for name in protocol_names
+             for step in run_protocol(name, profile_name, dry_run=True, console=quiet, **kwargs)}
+    return estimate_seconds(list(steps.values()), load_profile(profile_name))
 
 
 def run_all(profile_name: str, **kwargs) -> list[dict]:
