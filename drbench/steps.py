@@ -4,9 +4,10 @@ A step's folder is ``runs/<kind>/<hash of (kind, params, upstream keys, code)>``
 where *code* digests the drbench source the step runs (:data:`STEP_CODE`) and the
 params hold data fingerprints, never absolute paths: the same run from another
 folder or machine finds the same keys, and editing a randomizer or the evaluator
-re-runs exactly the steps that use it. A ``done`` marker holds the result. Protocol arms that share a
-step (the same DR data, the same pretrained model) share its folder, a re-run
-does only what changed, and a killed run resumes after its last finished step.
+re-runs exactly the steps that use it. A ``done`` marker holds the result.
+Protocol arms that share a step (the same DR data, the same pretrained model)
+share its folder, a re-run does only what changed, and a killed run resumes
+after its last finished step.
 Each step logs to the event log: ``step_start``/``step_stop`` when it is
 computed, ``step_reused`` when its cached result is used.
 """

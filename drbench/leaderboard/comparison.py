@@ -145,7 +145,8 @@ def against_baseline(entry_file: Path, board_dir: Path, kitti_root: Path) -> str
     baseline = Path(board_dir) / f"{REFERENCE_PREFIX}{profile}.json"
     if not baseline.is_file():
         return f"no baseline for profile {profile} ({baseline}) to judge it against"
-    if "predictions" not in read_entry(baseline) and "aggregate" not in read_entry(baseline):
+    reference = read_entry(baseline)
+    if "predictions" not in reference and "aggregate" not in reference:
         return (f"the baseline {baseline} has no stored predictions (made before schema v3): "
                 "re-run it to judge submissions against it")
     result = compare_entries(entry_file, baseline, kitti_root)

@@ -286,7 +286,6 @@ def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int
                 source: dict, result: dict, submission: dict | None, board_dir: Path,
                 steps: StepRunner) -> dict:
     """The arm's leaderboard entry, validated and written."""
-
     model, predicted = result["model"], result["predicted"]
     evaluation, *more = result["evaluations"]  # the test split's first, then every frame's
     record = {key: value for key, value in source.items() if key != "folder"}
