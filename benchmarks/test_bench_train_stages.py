@@ -7,8 +7,12 @@ the preprocessor), backbone, neck, RPN (forward, targets, loss, proposals) and
 RoI head for the two-stage detectors or the dense head for SSD, backward, and
 the optimizer step. ``extra_info`` holds seconds per iteration for each stage
 (the profiler's CPU time of the stage, divided by the iterations) and the wall
-time per iteration with the profiler off; the candidate recipes (channels-last
-memory, bf16 autocast) are measured the same way so their effect is on record.
+time per iteration with the profiler off. Recipes are cumulative steps from the
+old fp32 recipe to the cpu profile's (the configs as they are), so each
+change's effect is on record: channels-last memory, bf16 autocast in the
+backbone, batch norm folded into the convs, then fewer sampled RoIs and fewer
+boxes into the RPN's NMS (Faster R-CNN and R-FCN). The augmentations' OpenCV
+rewrite is in every recipe (the old numpy code is gone): the "data" stage shows it.
 
 Run on an otherwise idle machine: python -m pytest benchmarks/test_bench_train_stages.py
 --benchmark-json=.benchmarks/stages.json
@@ -16,7 +20,6 @@ Run on an otherwise idle machine: python -m pytest benchmarks/test_bench_train_s
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
 import time
@@ -38,17 +41,30 @@ pytestmark = pytest.mark.slow
 CPU = PROFILES["cpu"]
 ITERATIONS = 4
 STAGES = ("data", "backbone", "neck", "rpn", "roi_head", "dense_head", "backward", "optimizer")
-RECIPES = {"fp32": (False, False), "channels_last": (True, False), "bf16": (False, True),
-           "channels_last+bf16": (True, True)}
+BATCH_NORM = {"model.backbone.norm_cfg": dict(type="BN", requires_grad=True), "model.backbone.norm_eval": True,
+              "model.backbone.init_cfg.checkpoint": "drbench://mobilenet_v2_imagenet"}
+OLD_SAMPLING = {"model.train_cfg.rcnn.sampler.num": 256, "model.train_cfg.rpn_proposal.nms_pre": 1000}
+# Each recipe undoes a suffix of the cpu recipe's changes: "cpu recipe" is the configs as they are.
+RECIPES = {
+    "fp32 (old)": {"model.backbone.channels_last": False, "model.backbone.autocast_dtype": None,
+                   **BATCH_NORM, **OLD_SAMPLING},
+    "channels-last": {"model.backbone.autocast_dtype": None, **BATCH_NORM, **OLD_SAMPLING},
+    "+ bf16 backbone": {**BATCH_NORM, **OLD_SAMPLING},
+    "+ folded batch norm": OLD_SAMPLING,
+    "cpu recipe (+ 128 RoIs, 500 boxes per level into NMS)": {},
+}
 
 
-def build(detector: str, tmp_path):
-    """Model, optimizer wrapper and batches of the cpu profile's training run."""
+def build(detector: str, recipe: dict, tmp_path):
+    """Model, optimizer wrapper and batches of the cpu profile's training run under ``recipe``."""
     mmdet_fixes.apply()
     root = kitti_root()
     ann_file = write_training_annotations(tmp_path / "coco.json", [root], {root: SPLITS["real-train"]})
     cfg = training_config(detector, ann_file, tmp_path, max_iters=CPU["max_iters"],
                           image_scale=tuple(CPU["image_scale"]), batch_size=CPU["batch_size"], lr=CPU["lr"])
+    if detector == "ssd":  # one stage: no RoIs, no proposals
+        recipe = {key: value for key, value in recipe.items() if not key.startswith("model.train_cfg")}
+    cfg.merge_from_dict(recipe)
     model = MODELS.build(cfg.model)
     model.init_weights()
     model.train()
@@ -56,22 +72,16 @@ def build(detector: str, tmp_path):
                                                                                                seed=0))
 
 
-def iteration(model, optim_wrapper, batches, channels_last: bool, bf16: bool) -> None:
+def iteration(model, optim_wrapper, batches) -> None:
     """One training step, mmdet's ``loss`` spelled out stage by stage."""
     with record_function("data"):
         data = model.data_preprocessor(next(batches), True)
         inputs, samples = data["inputs"], data["data_samples"]
-        if channels_last:
-            inputs = inputs.contiguous(memory_format=torch.channels_last)
-    # bf16 where the work is (backbone and neck convolutions); the heads, their RoI ops and
-    # losses stay in fp32, which torchvision's RoIAlign needs
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
     losses = {}
-    with autocast:
-        with record_function("backbone"):
-            features = model.backbone(inputs)
-        with record_function("neck"):
-            features = tuple(f.float() for f in model.neck(features))
+    with record_function("backbone"):  # channels-last and bf16 happen inside, when configured
+        features = model.backbone(inputs)
+    with record_function("neck"):
+        features = model.neck(features)
     if hasattr(model, "rpn_head"):
         with record_function("rpn"):
             rpn_samples = copy.deepcopy(samples)
@@ -96,12 +106,9 @@ def iteration(model, optim_wrapper, batches, channels_last: bool, bf16: bool) ->
 @pytest.mark.parametrize("recipe", RECIPES)
 @pytest.mark.parametrize("detector", ["faster_rcnn", "rfcn", "ssd"])
 def test_bench_train_stages(benchmark, detector, recipe, tmp_path):
-    channels_last, bf16 = RECIPES[recipe]
     torch.set_num_threads(os.cpu_count() or 1)
-    model, optim_wrapper, batches = build(detector, tmp_path)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    step = lambda: iteration(model, optim_wrapper, batches, channels_last, bf16)  # noqa: E731
+    model, optim_wrapper, batches = build(detector, RECIPES[recipe], tmp_path)
+    step = lambda: iteration(model, optim_wrapper, batches)  # noqa: E731
     step()  # warm-up: allocator, oneDNN primitives
     with profile(activities=[ProfilerActivity.CPU]) as profiled:
         for _ in range(ITERATIONS):

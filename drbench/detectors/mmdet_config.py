@@ -16,6 +16,7 @@ CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 DETECTORS = {
     "faster_rcnn": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn.py",
     "faster_rcnn_noaug": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn_noaug.py",
+    "faster_rcnn_fp32": CONFIG_DIR / "faster_rcnn_mobilenetv2_fpn_fp32.py",  # the recipe before issue 13
     "rfcn": CONFIG_DIR / "rfcn_mobilenetv2.py",
     "rfcn_ohem": CONFIG_DIR / "rfcn_mobilenetv2_ohem.py",
     "ssd": CONFIG_DIR / "ssdlite_mobilenetv2.py",

@@ -84,9 +84,10 @@ def training_config(
     cfg.randomness = dict(seed=seed, deterministic=deterministic)
 
     backbone = cfg.model.backbone
-    if init == "random":  # mmdet's Kaiming init; BN must learn its statistics
-        backbone.update(init_cfg=None, frozen_stages=-1, norm_eval=False)
-    if freeze_backbone:  # the paper's frozen feature extractor: weights and BN statistics fixed
+    if init == "random":  # mmdet's Kaiming init; BN (folded away for ImageNet init) must learn
+        backbone.update(init_cfg=None, frozen_stages=-1, norm_eval=False,
+                        norm_cfg=dict(type="BN", requires_grad=True))
+    if freeze_backbone:  # the paper's frozen feature extractor: weights (and any BN statistics) fixed
         backbone.update(frozen_stages=all_stages(backbone), norm_eval=True)
 
     last = find_latest_checkpoint(str(work_dir)) if resume else None

@@ -8,7 +8,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from drbench.detectors import mmdet_fixes
 from drbench.detectors.weights import (
-    convert_mobilenet_v2, converted_path, mobilenet_v2_key_map, torchvision_weights_path,
+    convert_mobilenet_v2, converted_path, fold_batch_norm, mobilenet_v2_key_map, torchvision_weights_path,
 )
 
 
@@ -40,6 +40,16 @@ def test_converted_backbone_matches_torchvision_outputs():
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
     # The features must be ImageNet ones, not random: a plain image gives a non-trivial map.
     assert expected.abs().mean() > 0.01
+
+
+def test_folded_checkpoint_has_no_batch_norm_and_a_bias_per_conv():
+    state = CheckpointLoader.load_checkpoint("drbench://mobilenet_v2_imagenet")["state_dict"]
+    folded = fold_batch_norm(state)
+    assert not any(".bn." in key for key in folded)
+    convs = [key for key in state if key.endswith(".conv.weight")]
+    assert sorted(folded) == sorted(convs + [key[:-len("weight")] + "bias" for key in convs])
+    with pytest.raises(KeyError, match="drbench://nope"):
+        CheckpointLoader.load_checkpoint("drbench://nope")
 
 
 def test_converted_file_is_cached(tmp_path, monkeypatch):

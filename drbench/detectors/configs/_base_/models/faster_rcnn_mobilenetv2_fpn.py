@@ -14,9 +14,13 @@ model = dict(
         type='DrbenchMobileNetV2',  # mmdet's, fully freezable (frozen_stages=8)
         out_indices=(2, 4, 7),
         frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='drbench://mobilenet_v2_imagenet')),
+        # ImageNet batch norm stays frozen, so it is folded into the convs (weights.py);
+        # random-init training puts trainable BN back (drbench.detectors.train)
+        norm_cfg=None,
+        # the CPU recipe (docs/benchmarks.md): channels-last, bf16 convolutions, fp32 out
+        channels_last=True,
+        autocast_dtype='bfloat16',
+        init_cfg=dict(type='Pretrained', checkpoint='drbench://mobilenet_v2_imagenet_bn_folded')),
     neck=dict(
         type='FPN',
         in_channels=[32, 96, 1280],
@@ -66,15 +70,17 @@ model = dict(
                 type='RandomSampler', num=256, pos_fraction=0.5,
                 neg_pos_ub=-1, add_gt_as_proposals=False),
             allowed_border=-1, pos_weight=-1, debug=False),
-        rpn_proposal=dict(
-            nms_pre=1000, max_per_img=500,
+        rpn_proposal=dict(  # 500 boxes per level into NMS (its cost grows with the square)
+            nms_pre=500, max_per_img=500,
             nms=dict(type='nms', iou_threshold=0.7), min_bbox_size=0),
         rcnn=dict(
             assigner=dict(
                 type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
                 min_pos_iou=0.5, match_low_quality=False, ignore_iof_thr=0.5),
+            # 128 RoIs per image (TF OD API's Faster R-CNN samples 64): KITTI frames hold
+            # few cars, and torchvision's CPU RoIAlign backward costs in proportion
             sampler=dict(
-                type='RandomSampler', num=256, pos_fraction=0.25,
+                type='RandomSampler', num=128, pos_fraction=0.25,
                 neg_pos_ub=-1, add_gt_as_proposals=True),
             pos_weight=-1, debug=False)),
     test_cfg=dict(

@@ -18,9 +18,10 @@ model = dict(
         type='DrbenchMobileNetV2',
         out_indices=(4, 7),
         frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='drbench://mobilenet_v2_imagenet')),
+        norm_cfg=None,  # frozen ImageNet BN, folded into the convs (as in Faster R-CNN's base)
+        channels_last=True,
+        autocast_dtype='bfloat16',
+        init_cfg=dict(type='Pretrained', checkpoint='drbench://mobilenet_v2_imagenet_bn_folded')),
     neck=dict(
         type='SSDNeck',
         in_channels=(96, 1280),
