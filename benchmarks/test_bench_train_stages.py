@@ -41,7 +41,7 @@ pytestmark = pytest.mark.slow
 CPU = PROFILES["cpu"]
 ITERATIONS = 4
 STAGES = ("data", "backbone", "neck", "rpn", "roi_head", "dense_head", "backward", "optimizer")
-BATCH_NORM = {"model.backbone.norm_cfg": dict(type="BN", requires_grad=True), "model.backbone.norm_eval": True,
+BATCH_NORM = {"model.backbone.norm_cfg": dict(_delete_=True, type="BN", requires_grad=True), "model.backbone.norm_eval": True,
               "model.backbone.init_cfg.checkpoint": "drbench://mobilenet_v2_imagenet"}
 OLD_SAMPLING = {"model.train_cfg.rcnn.sampler.num": 256, "model.train_cfg.rpn_proposal.nms_pre": 1000}
 # Each recipe undoes a suffix of the cpu recipe's changes: "cpu recipe" is the configs as they are.

@@ -6,7 +6,7 @@
 _base_ = './faster_rcnn_mobilenetv2_fpn.py'
 model = dict(
     backbone=dict(
-        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_cfg=dict(_delete_=True, type='BN', requires_grad=True),  # the base has None
         norm_eval=True,
         channels_last=False,
         autocast_dtype=None,
