@@ -452,12 +452,14 @@ def regress_arguments(rg: argparse.ArgumentParser) -> None:
 def cmd_regress(args: argparse.Namespace) -> int:
     # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
     from drbench.leaderboard.entries import read_entry
-    from drbench.leaderboard.regression import compare, latest_matching
+    from drbench.leaderboard.regression import compare, latest_matching, reference_members
 
     baseline = read_entry(args.baseline)
     fresh = read_entry(args.fresh) if args.fresh else latest_matching(_board_dir(args), baseline)
-    console.print(f"comparing {fresh['run_id']} with the reference {baseline['run_id']}")
-    findings = compare(fresh, baseline)
+    members = reference_members(baseline, args.baseline.parent)
+    console.print(f"comparing {fresh['run_id']} with the reference {baseline['run_id']}"
+                  + (f" and the spread of its {len(members)} seeds" if members else ""))
+    findings = compare(fresh, baseline, members)
     for finding in findings:
         console.print(f"[bold red]{finding}[/]")
     if findings:

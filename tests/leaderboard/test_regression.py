@@ -7,7 +7,7 @@ import pytest
 
 from drbench.cli import main
 from drbench.leaderboard.entries import read_entries
-from drbench.leaderboard.regression import compare
+from drbench.leaderboard.regression import compare, reference_members, seed_spread
 from drbench.paths import REPO_ROOT
 
 
@@ -39,6 +39,17 @@ def test_a_jump_above_the_interval_is_suspicious():
     assert finding.kind == "suspicious gain"
 
 
+def test_an_aggregated_reference_is_judged_by_its_seed_spread():
+    members = [_entry(ap, ap - 15, ap + 15) for ap in (40.0, 44.0, 48.0)]
+    reference = _entry(44.0, 34.1, 53.9)  # the mean's t interval over the three seeds
+    low, high = seed_spread([40.0, 44.0, 48.0])
+    # one more run lands in mean ± t(2)·sd·sqrt(1 + 1/3): 44 ± 4.30·4·1.155
+    assert (round(low, 1), round(high, 1)) == (24.1, 63.9)
+    assert compare(_entry(30.0, 0, 0), reference, members) == []  # inside the spread, below the mean's interval
+    (finding, *_) = compare(_entry(20.0, 0, 0), reference, members)
+    assert finding.kind == "regression" and "seed-spread (3 seeds)" in str(finding)
+
+
 def test_different_protocols_are_not_compared():
     other = copy.deepcopy(_entry(28, 20, 36))
     other["profile"] = "smoke"
@@ -57,3 +68,10 @@ def test_regress_finds_the_newest_fresh_entry_and_references_stay_off_the_board(
     shutil.copy(next(board.glob("dr-only-dr-smoke-*.json")), smoke)
     # the smoke entry is not a cpu run: nothing to compare with is an error, not a pass
     assert main(["regress", "--baseline", str(tmp_path / "baseline-cpu.json"), "--board-dir", str(smoke)]) == 2
+
+
+def test_an_aggregated_reference_without_its_seed_entries_is_named(tmp_path):
+    reference = {**_entry(44.0, 34.1, 53.9), "run_id": "dr-only-dr-cpu-seeds2-x",
+                 "aggregate": {"members": ["dr-only-dr-cpu-a", "dr-only-dr-cpu-b"]}}
+    with pytest.raises(FileNotFoundError, match="dr-only-dr-cpu-seeds2-x: its per-seed entries are missing"):
+        reference_members(reference, tmp_path)
