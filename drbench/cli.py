@@ -25,7 +25,7 @@ from drbench import __version__
 from drbench.io import write_text_atomic
 from drbench.leaderboard.markdown import render_markdown
 from drbench.leaderboard.ranking import ranking_table
-from drbench.paths import REPO_ROOT, kitti_root
+from drbench.paths import REPO_ROOT, DataRootError, kitti_root
 from drbench.protocols import registry as protocol_registry
 
 console = Console()
@@ -337,8 +337,9 @@ def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
 
     board_dir = _board_dir(args)
     scored = [e for e in entries if "run_id" in e]
-    page = write_text_atomic(board_dir / "index.html", render_html(read_entries(board_dir), board_dir,
-                                                                   board_dir / "index.html"))
+    board = read_entries(board_dir)
+    page = write_text_atomic(board_dir / "index.html", render_html(
+        board, board_dir, board_dir / "index.html", board_deltas(board, board_dir, args.kitti_root)))
     settings = load_profile(args.profile)
     console.rule("[bold]summary")
     console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: "
@@ -424,6 +425,19 @@ def leaderboard_arguments(bd: argparse.ArgumentParser) -> None:
     bd.add_argument("--board-dir", type=Path, default=None, help="leaderboard folder (default ./leaderboards)")
     bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
     bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
+    bd.add_argument("--kitti-root", default=None,
+                    help="real frames for the comparisons with the baseline (stored ones are shown without)")
+
+
+def board_deltas(entries: list[dict], board_dir: Path, explicit_root: str | None) -> dict[str, dict]:
+    """Each entry's stored comparison with its baseline, brought up to date where the real data is here."""
+    from drbench.leaderboard.baseline_deltas import update_deltas  # lazy: jsonschema (~70 ms)
+
+    try:
+        root = kitti_root(explicit_root)
+    except DataRootError:  # no real data here: the stored comparisons still show
+        root = None
+    return update_deltas(entries, board_dir, root)
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -433,11 +447,12 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     board_dir = _board_dir(args)
     entries = read_entries(board_dir)
-    console.print(ranking_table(entries))
+    deltas = board_deltas(entries, board_dir, args.kitti_root)
+    console.print(ranking_table(entries, deltas))
     if args.markdown:
-        console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
+        console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries, deltas))}")
     page = args.html or board_dir / "index.html"
-    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page))}")
+    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page, deltas))}")
     return 0
 
 

@@ -23,8 +23,7 @@ from drbench.evaluate.devkit import pack
 from drbench.evaluate.paired import paired_bootstrap, verdict
 from drbench.leaderboard.entries import REFERENCE_PREFIX, read_entry
 from drbench.leaderboard.predictions import read_predictions
-
-HEADLINE = ("0.5", "easy")  # the board's ranking cell, the one said in words
+from drbench.leaderboard.ranking import HEADLINE
 
 
 class ComparisonError(ValueError):

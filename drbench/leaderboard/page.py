@@ -17,7 +17,7 @@ from pathlib import Path
 
 from drbench.data.levels import LEVEL_NAMES
 from drbench.leaderboard.entries import EntryError
-from drbench.leaderboard.ranking import BoardRow, other_splits, ranked_by_split
+from drbench.leaderboard.ranking import BoardRow, delta_text, other_splits, ranked_by_split
 
 IOUS = ("0.5", "0.7")
 LEVEL_COLORS = {"easy": "#1b9e77", "moderate": "#d95f02", "hard": "#7570b3"}
@@ -55,14 +55,32 @@ def _run_text(row: BoardRow) -> str:
     return f'<span class="run">{html.escape(e["run_id"])}</span><br><small>{"<br>".join(details)}</small>'
 
 
-COLUMNS = (
-    Column("run", "run", lambda row: row.entry["run_id"], _run_text),
-    Column("detector", "detector", lambda row: row.entry["detector"],
-           lambda row: html.escape(row.entry["detector"])),
-    Column("trained-on", "trained on", lambda row: row.entry["trained_on"],
-           lambda row: html.escape(row.entry["trained_on"])),
-    *(_ap_column(iou, level) for iou in IOUS for level in LEVEL_NAMES),
-)
+def _delta_column(deltas: dict[str, dict]) -> Column:
+    """The paired delta against the profile's baseline at AP40 0.5 easy (``baseline_deltas``)."""
+    def sort_value(row: BoardRow) -> float:
+        stored = deltas.get(row.entry["run_id"])
+        return stored["results"]["0.5"]["easy"]["ap40"]["delta"] if stored else float("-inf")
+
+    def text(row: BoardRow) -> str:
+        stored = deltas.get(row.entry["run_id"])
+        if not stored:
+            return '<span class="placeholder">&ndash;</span>'
+        delta, verdict = delta_text(stored).split(" [", 1)
+        return f"{html.escape(delta)}<br><small>[{html.escape(verdict)}</small>"
+
+    return Column("delta-baseline", "vs baseline (paired, 0.5 easy)", sort_value, text, True)
+
+
+def columns(deltas: dict[str, dict]) -> tuple[Column, ...]:
+    return (
+        Column("run", "run", lambda row: row.entry["run_id"], _run_text),
+        Column("detector", "detector", lambda row: row.entry["detector"],
+               lambda row: html.escape(row.entry["detector"])),
+        Column("trained-on", "trained on", lambda row: row.entry["trained_on"],
+               lambda row: html.escape(row.entry["trained_on"])),
+        *(_ap_column(iou, level) for iou in IOUS for level in LEVEL_NAMES),
+        _delta_column(deltas),
+    )
 
 STYLE = """
 body { font: 13px/1.35 system-ui, sans-serif; margin: 1.2em; color: #222; }
@@ -156,13 +174,14 @@ def _data_cell(entry: dict, board_dir: Path, page_dir: Path) -> str:
             f'alt="{html.escape(alt)}"></a>')
 
 
-def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_dir: Path) -> str:
+def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_dir: Path,
+           shown: tuple[Column, ...]) -> str:
     """One split's section: its heading and its ranked table."""
     lines = []
     for rank, row in enumerate(rows, start=1):
         cells = [f'<td class="num">{rank}</td>'] + [
             f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(row)))}">'
-            f"{c.text(row)}</td>" for c in COLUMNS]
+            f"{c.text(row)}</td>" for c in shown]
         cells += [f"<td>{_data_cell(row.entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(row.entry)}</td>"]
         lines.append(f'<tr data-run="{html.escape(row.entry["run_id"])}">{"".join(cells)}</tr>')
     return (f"<h2>AP40 on {html.escape(split)}</h2>\n"
@@ -170,15 +189,19 @@ def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_di
             f"<tbody>\n{chr(10).join(lines)}\n</tbody></table>")
 
 
-def render_html(entries: list[dict], board_dir: Path, page_path: Path) -> str:
-    """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``."""
+def render_html(entries: list[dict], board_dir: Path, page_path: Path, deltas: dict[str, dict] | None = None) -> str:
+    """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``.
+
+    ``deltas``: stored comparisons with the profile's baseline by run id (``baseline_deltas``).
+    """
     board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
+    shown = columns(deltas or {})
     head = "".join(["<th>rank</th>"] + [
         f'<th data-key="{c.key}" data-type="{"number" if c.numeric else "text"}"'
         + (' aria-sort="descending"' if c.key == DEFAULT_SORT else "") + f">{html.escape(c.header)}</th>"
-        for c in COLUMNS] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"])
+        for c in shown] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"])
     by_split = ranked_by_split(entries)
-    tables = [_table(split, rows, head, board_dir, page_dir) for split, rows in by_split.items()]
+    tables = [_table(split, rows, head, board_dir, page_dir, shown) for split, rows in by_split.items()]
     n_models = sum(len(rows) for rows in by_split.values())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -189,7 +212,9 @@ def render_html(entries: list[dict], board_dir: Path, page_path: Path) -> str:
 <p>{len(entries)} entries, {n_models} scored models: one row per model (entries with equal train, predict
 and evaluate steps share a row listing their protocols). Columns <i>IoU level</i>: AP40 on the table's
 test split (Car) with its 95&nbsp;% bootstrap interval; ranked by AP40 at IoU 0.5, easy, within each
-split. Click a column header to sort.</p>
+split. <i>vs baseline</i>: AP40 at 0.5 easy minus the profile's baseline entry's, by a paired bootstrap
+on the same frames (split named), with its 95&nbsp;% interval and verdict (n.d.: not distinguishable).
+Click a column header to sort.</p>
 {chr(10).join(tables)}
 <script>{SCRIPT}</script>
 </body></html>

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from rich.console import Group
 from rich.table import Table
 
+HEADLINE = ("0.5", "easy")  # the ranking cell (IoU, level), the one comparisons say in words
+SHORT_VERDICT = {"better": "better", "worse": "worse", "not distinguishable": "n.d."}
+
 
 @dataclass(frozen=True)
 class BoardRow:
@@ -57,14 +60,28 @@ def other_splits(entry: dict) -> list[str]:
     return lines
 
 
-def ranking_table(entries: list[dict]) -> Group:
+def delta_text(stored: dict) -> str:
+    """A stored comparison with the baseline (``baseline_deltas``) at the ranking cell: delta, its
+    interval, the verdict and the split it rests on."""
+    iou, level = HEADLINE
+    cell = stored["results"][iou][level]["ap40"]
+    low, high = cell["ci95"]
+    return (f"{cell['delta']:+.1f} [{low:.1f}, {high:.1f}] {SHORT_VERDICT[cell['verdict']]} "
+            f"({stored['split']})")
+
+
+def ranking_table(entries: list[dict], deltas: dict[str, dict] | None = None) -> Group:
     """The ranked board for the terminal, one table per test split: AP40 at 0.5 easy, 0.5 moderate, 0.7 easy.
 
-    Other splits' scores of an entry are listed under its table, never in the ranked columns.
+    Other splits' scores of an entry are listed under its table, never in the ranked columns; with
+    ``deltas`` (stored comparisons with the baseline, by run id) each row's paired delta is listed too.
     """
+    deltas = deltas or {}
     tables = []
     for split, rows in ranked_by_split(entries).items():
         notes = [f"{row.entry['run_id']} on {line}" for row in rows for line in other_splits(row.entry)]
+        notes += [f"{row.entry['run_id']} vs baseline (paired, 0.5 easy): {delta_text(deltas[row.entry['run_id']])}"
+                  for row in rows if row.entry["run_id"] in deltas]
         table = Table(title=f"drbench leaderboard (AP40 on {split})", caption="\n".join(notes) or None)
         for column in ("run", "protocols", "detector", "trained on", "0.5 easy", "0.5 mod", "0.7 easy"):
             table.add_column(column)

@@ -1,0 +1,75 @@
+"""Every board entry against its profile's baseline, by paired comparison, kept beside the board.
+
+Two entries' own intervals on kitti-mini are too wide to rank them; the paired
+delta against the profile's baseline (``baseline-<profile>.json``) is what says
+better, worse or not distinguishable. Computing one needs the real frames'
+labels and a bootstrap, so ``drbench leaderboard`` stores each result under
+``<board>/comparisons/<run_id>.json`` together with the SHA-256 of every
+prediction archive it read: the Markdown and HTML boards show the deltas
+without the real data, a reviewer can recompute them, and a result is
+recomputed as soon as either side's predictions change.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from drbench.io import write_text_atomic
+from drbench.leaderboard.entries import REFERENCE_PREFIX, read_entry
+
+FOLDER = "comparisons"
+
+
+def _archives(path: Path, entry: dict) -> list[str]:
+    """SHA-256 of each prediction set standing for the entry (one per seed, members beside it)."""
+    if "aggregate" not in entry:
+        return [entry["predictions"]["sha256"]]
+    return [read_entry(path.parent / f"{run_id}.json")["predictions"]["sha256"]
+            for run_id in entry["aggregate"]["members"]]
+
+
+def _comparable(entry: dict) -> bool:
+    return "predictions" in entry or "aggregate" in entry
+
+
+def baseline_of(profile: str, board_dir: Path) -> tuple[Path, dict] | None:
+    """The profile's baseline entry, when there is one with stored predictions."""
+    path = Path(board_dir) / f"{REFERENCE_PREFIX}{profile}.json"
+    if not path.is_file():
+        return None
+    baseline = read_entry(path)
+    return (path, baseline) if _comparable(baseline) else None
+
+
+def update_deltas(entries: list[dict], board_dir: Path, kitti_root: Path | None) -> dict[str, dict]:
+    """run id -> stored comparison with its baseline, recomputing stale or missing ones.
+
+    Without ``kitti_root`` (no real data here) only up-to-date stored results are returned.
+    """
+    board_dir = Path(board_dir)
+    deltas = {}
+    for entry in entries:
+        found = baseline_of(entry["profile"], board_dir)
+        if found is None or not _comparable(entry):
+            continue
+        baseline_path, baseline = found
+        members = baseline.get("aggregate", {}).get("members", [])
+        if entry["run_id"] in (baseline["run_id"], *members):
+            continue
+        entry_path = board_dir / f"{entry['run_id']}.json"
+        digests = {"entry": _archives(entry_path, entry), "baseline": _archives(baseline_path, baseline)}
+        stored_path = board_dir / FOLDER / f"{entry['run_id']}.json"
+        stored = json.loads(stored_path.read_text()) if stored_path.is_file() else None
+        if stored is None or stored["archives_sha256"] != digests or stored["baseline"] != baseline["run_id"]:
+            if kitti_root is None:
+                continue
+            # lazy: numpy, scipy and the devkit (~0.4 s); rendering a board from stored results needs none
+            from drbench.leaderboard.comparison import compare_entries
+
+            result = compare_entries(entry_path, baseline_path, kitti_root)
+            stored = {"entry": entry["run_id"], "baseline": baseline["run_id"], "archives_sha256": digests,
+                      **{key: result[key] for key in ("split", "n_frames", "resamples", "rng_seed", "results")}}
+            write_text_atomic(stored_path, json.dumps(stored, indent=1, sort_keys=True) + "\n")
+        deltas[entry["run_id"]] = stored
+    return deltas
