@@ -498,6 +498,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def errors_arguments(er: argparse.ArgumentParser) -> None:
+    er.add_argument("entry", metavar="ENTRY", help="leaderboard entry file, or a run id in --board-dir")
+    er.add_argument("--json", action="store_true", help="print the whole breakdown as JSON instead of tables")
+    er.add_argument("--split", default=None,
+                    help="real-train, real-test or all (default: the split the entry is ranked on)")
+    er.add_argument("--board-dir", type=Path, default=None,
+                    help="where run ids are looked up (default ./leaderboards)")
+    er.add_argument("--kitti-root", default=None)
+
+
+def cmd_errors(args: argparse.Namespace) -> int:
+    # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
+    from drbench.leaderboard.breakdown import NOTE, breakdown_table, entry_breakdown
+    from drbench.leaderboard.comparison import entry_path
+
+    result = entry_breakdown(entry_path(args.entry, _board_dir(args)), kitti_root(args.kitti_root),
+                             split=args.split)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    console.print(f"{result['run_id']} ({result['entry']}), {result['seeds']} prediction set(s)")
+    for iou in result["results"]:
+        console.print(breakdown_table(result, iou))
+    console.print(NOTE)
+    return 0
+
+
 # --- the command table -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -568,6 +595,14 @@ COMMANDS = (  # in the order --help lists them
             "of an aggregated entry resampled too): AP of A and B, A - B with its 95 % interval, "
             "p and a verdict per IoU and level. The archives are checked against their entries "
             "first."),
+    Command("errors", errors_arguments, cmd_errors,
+            help="what costs an entry AP: a TIDE-style error breakdown",
+            description="Re-score an entry's stored predictions and break its lost AP40 down by the "
+            "devkit's rules, per IoU and level: background false positives, poor localization, "
+            "duplicates and missed cars (by height, occlusion, truncation), each with its count at "
+            "the best-F1 operating point and the AP40 an oracle fixing it would gain; detections on "
+            "vans or DontCare regions are counted but cost nothing. The archive is checked against "
+            "its entry first."),
     Command("submit", submit_arguments, cmd_submit,
             help="check a randomizer against the rules, then score it",
             description="Compliance check first (the config sets only the randomizer's "
