@@ -482,7 +482,8 @@ def compare_arguments(cp: argparse.ArgumentParser) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
-    from drbench.leaderboard.comparison import compare_entries, comparison_table, entry_path, in_words
+    from drbench.leaderboard.comparison import (compare_entries, comparison_table, entry_path, errors_table,
+                                                in_words)
 
     board_dir = _board_dir(args)
     result = compare_entries(entry_path(args.a, board_dir), entry_path(args.b, board_dir),
@@ -494,6 +495,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     console.print(f"A: {result['a']['run_id']} ({result['a']['entry']})\n"
                   f"B: {result['b']['run_id']} ({result['b']['entry']})")
     console.print(comparison_table(result))
+    console.print(errors_table(result))
     console.print(in_words(result))
     return 0
 
@@ -593,8 +595,8 @@ COMMANDS = (  # in the order --help lists them
             description="Re-score both leaderboard entries' stored predictions on the same real "
             "frames and compare them with a paired bootstrap (frames resampled together, seeds "
             "of an aggregated entry resampled too): AP of A and B, A - B with its 95 % interval, "
-            "p and a verdict per IoU and level. The archives are checked against their entries "
-            "first."),
+            "p and a verdict per IoU and level, and A - B of the error breakdown (see drbench "
+            "errors). The archives are checked against their entries first."),
     Command("errors", errors_arguments, cmd_errors,
             help="what costs an entry AP: a TIDE-style error breakdown",
             description="Re-score an entry's stored predictions and break its lost AP40 down by the "
