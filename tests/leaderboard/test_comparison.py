@@ -4,28 +4,23 @@ real evaluation and written as sealed schema-v3 entries with real tar.gz archive
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tarfile
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from board_entries import ENTRY, real_train_dataset
+from board_entries import ENTRY, real_train_dataset, write_archive, write_model
 
 from drbench.cli import main
-from drbench.data.kitti import KittiObject, read_labels, write_labels
+from drbench.data.kitti import KittiObject, read_labels
 from drbench.data.splits import SPLITS, list_frames
-from drbench.evaluate.report import evaluate_dirs
 from drbench.leaderboard.aggregate import aggregate
 from drbench.leaderboard.comparison import ComparisonError, compare_entries
 from drbench.leaderboard.predictions import ArchiveError
-from drbench.leaderboard.entries import pr_curves, read_entry, write_entry
-from drbench.protocols.runner import leaderboard_scores
-
-TEST_SPLIT = "real-test"
+from drbench.leaderboard.entries import read_entry, write_entry
+from drbench.protocols.runner import TEST_SPLIT
 
 
 def detector(ground_truth: dict, seed: int) -> dict[str, list[KittiObject]]:
@@ -62,41 +57,6 @@ def degraded(frames: dict, seed: int, drop: float, clutter: float) -> dict[str, 
             kept.append(KittiObject("Car", (left, top, left + 120, top + 60), score=float(rng.uniform(0.5, 1.0))))
         out[frame] = kept
     return out
-
-
-def write_archive(board: Path, run_id: str, pred_dir: Path, frames: list[str]) -> dict:
-    """``board/predictions/<run_id>.tar.gz`` holding ``<frame>.txt`` at its root; its ``predictions`` record."""
-    archive = board / "predictions" / f"{run_id}.tar.gz"
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive, "w:gz") as tar:
-        for frame in frames:
-            tar.add(pred_dir / f"{frame}.txt", arcname=f"{frame}.txt")
-    return {"archive": f"predictions/{run_id}.tar.gz", "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
-            "frames": frames, "score_threshold": 0.001, "max_per_image": 100}
-
-
-def write_model(root: Path, board: Path, run_id: str, detections: dict, dataset: dict,
-                arm: str = "a", seed: int = 0) -> Path:
-    """A sealed v3 entry scored by the real evaluation on real-test (and on all frames when it
-    predicted them all), with its predictions archived beside it."""
-    pred_dir = board.parent / "predicted" / run_id
-    pred_dir.mkdir(parents=True)
-    for frame, dets in detections.items():
-        write_labels(pred_dir / f"{frame}.txt", dets)
-    splits = [TEST_SPLIT] + (["all"] if sorted(detections) == list_frames(root) else [])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the reachable-AP cap warning of a small split
-        evaluations = {split: evaluate_dirs(root, pred_dir, split=split, bootstrap=200, seed=0)
-                       for split in splits}
-    entry = {
-        **ENTRY, "run_id": run_id, "arm": arm, "profile": "tiny", "seeds": {"run": seed}, "schema_version": 3,
-        "scores": leaderboard_scores(evaluations[TEST_SPLIT]), "pr_curves": pr_curves(evaluations[TEST_SPLIT]),
-        "dataset": dataset, "predictions": write_archive(board, run_id, pred_dir, sorted(detections)),
-    }
-    if "all" in evaluations:
-        entry["scores_by_split"] = {"all": {"n_frames": evaluations["all"]["n_frames"],
-                                            "scores": leaderboard_scores(evaluations["all"])}}
-    return write_entry(entry, board)
 
 
 @pytest.fixture(scope="module")
