@@ -25,7 +25,7 @@ from drbench import __version__
 from drbench.io import write_text_atomic
 from drbench.leaderboard.markdown import render_markdown
 from drbench.leaderboard.ranking import ranking_table
-from drbench.paths import REPO_ROOT, kitti_root
+from drbench.paths import REPO_ROOT, DataRootError, kitti_root
 from drbench.protocols import registry as protocol_registry
 
 console = Console()
@@ -424,6 +424,8 @@ def leaderboard_arguments(bd: argparse.ArgumentParser) -> None:
     bd.add_argument("--board-dir", type=Path, default=None, help="leaderboard folder (default ./leaderboards)")
     bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
     bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
+    bd.add_argument("--kitti-root", default=None,
+                    help="real labels for the entries' error breakdowns (without them, the page says so)")
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -437,7 +439,12 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if args.markdown:
         console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries))}")
     page = args.html or board_dir / "index.html"
-    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page))}")
+    try:
+        labels = kitti_root(args.kitti_root)
+    except DataRootError as exc:
+        labels = None
+        console.print(f"[yellow]no error breakdowns on the page:[/] {exc}")
+    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page, labels))}")
     return 0
 
 
