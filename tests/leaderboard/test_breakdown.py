@@ -14,6 +14,8 @@ from drbench.data.kitti import KittiObject, read_labels
 from drbench.data.splits import SPLITS
 from drbench.leaderboard.breakdown import entry_breakdown
 from drbench.leaderboard.comparison import ComparisonError
+from drbench.leaderboard.entries import read_entry
+from drbench.leaderboard.page import render_html
 from drbench.leaderboard.predictions import ArchiveError
 from drbench.protocols.runner import TEST_SPLIT
 
@@ -65,3 +67,13 @@ def test_a_changed_archive_is_refused_naming_it(board, tmp_path):
 def test_a_split_the_predictions_do_not_cover_is_refused(board, root):
     with pytest.raises(ComparisonError, match="labels-edited.json: its predictions lack 50 of real-train's 50"):
         entry_breakdown(board / "labels-edited.json", root, split="real-train")
+
+
+def test_the_board_shows_the_counts_and_costs_only_with_the_real_labels(board, root):
+    entries = [read_entry(board / "labels-edited.json")]
+    page = render_html(entries, board, board / "index.html", root)
+    row = page[page.index('data-run="labels-edited"'):]
+    assert "background 1 (+" in row and "missed car 1 (+" in row and "FP/image 0.02" in row
+    assert "<img" not in row, "no crop of a real frame on the committed page"
+    without = render_html(entries, board, board / "index.html")
+    assert "no KITTI labels where the page was built" in without
