@@ -337,9 +337,9 @@ def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
 
     board_dir = _board_dir(args)
     scored = [e for e in entries if "run_id" in e]
-    board = read_entries(board_dir)
+    board, root = read_entries(board_dir), real_labels(args.kitti_root)
     page = write_text_atomic(board_dir / "index.html", render_html(
-        board, board_dir, board_dir / "index.html", board_deltas(board, board_dir, args.kitti_root)))
+        board, board_dir, board_dir / "index.html", board_deltas(board, board_dir, root), root))
     settings = load_profile(args.profile)
     console.rule("[bold]summary")
     console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: "
@@ -426,17 +426,23 @@ def leaderboard_arguments(bd: argparse.ArgumentParser) -> None:
     bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
     bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
     bd.add_argument("--kitti-root", default=None,
-                    help="real frames for the comparisons with the baseline (stored ones are shown without)")
+                    help="real labels for the comparisons with the baseline and the error breakdowns "
+                         "(without them, stored comparisons still show and the page says what is missing)")
 
 
-def board_deltas(entries: list[dict], board_dir: Path, explicit_root: str | None) -> dict[str, dict]:
+def real_labels(explicit_root: str | None) -> Path | None:
+    """The KITTI root for the board's comparisons and error breakdowns; None (said once) when absent."""
+    try:
+        return kitti_root(explicit_root)
+    except DataRootError as exc:
+        console.print(f"[yellow]no real labels here: stored comparisons only, no error breakdowns:[/] {exc}")
+        return None
+
+
+def board_deltas(entries: list[dict], board_dir: Path, root: Path | None) -> dict[str, dict]:
     """Each entry's stored comparison with its baseline, brought up to date where the real data is here."""
     from drbench.leaderboard.baseline_deltas import update_deltas  # lazy: jsonschema (~70 ms)
 
-    try:
-        root = kitti_root(explicit_root)
-    except DataRootError:  # no real data here: the stored comparisons still show
-        root = None
     return update_deltas(entries, board_dir, root)
 
 
@@ -447,12 +453,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     board_dir = _board_dir(args)
     entries = read_entries(board_dir)
-    deltas = board_deltas(entries, board_dir, args.kitti_root)
+    root = real_labels(args.kitti_root)
+    deltas = board_deltas(entries, board_dir, root)
     console.print(ranking_table(entries, deltas))
     if args.markdown:
         console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries, deltas))}")
     page = args.html or board_dir / "index.html"
-    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page, deltas))}")
+    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page, deltas, root))}")
     return 0
 
 
@@ -499,7 +506,8 @@ def compare_arguments(cp: argparse.ArgumentParser) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
-    from drbench.leaderboard.comparison import compare_entries, comparison_table, entry_path, in_words
+    from drbench.leaderboard.comparison import (compare_entries, comparison_table, entry_path, errors_table,
+                                                in_words)
 
     board_dir = _board_dir(args)
     result = compare_entries(entry_path(args.a, board_dir), entry_path(args.b, board_dir),
@@ -511,7 +519,35 @@ def cmd_compare(args: argparse.Namespace) -> int:
     console.print(f"A: {result['a']['run_id']} ({result['a']['entry']})\n"
                   f"B: {result['b']['run_id']} ({result['b']['entry']})")
     console.print(comparison_table(result))
+    console.print(errors_table(result))
     console.print(in_words(result))
+    return 0
+
+
+def errors_arguments(er: argparse.ArgumentParser) -> None:
+    er.add_argument("entry", metavar="ENTRY", help="leaderboard entry file, or a run id in --board-dir")
+    er.add_argument("--json", action="store_true", help="print the whole breakdown as JSON instead of tables")
+    er.add_argument("--split", default=None,
+                    help="real-train, real-test or all (default: the split the entry is ranked on)")
+    er.add_argument("--board-dir", type=Path, default=None,
+                    help="where run ids are looked up (default ./leaderboards)")
+    er.add_argument("--kitti-root", default=None)
+
+
+def cmd_errors(args: argparse.Namespace) -> int:
+    # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
+    from drbench.leaderboard.breakdown import NOTE, breakdown_table, entry_breakdown
+    from drbench.leaderboard.comparison import entry_path
+
+    result = entry_breakdown(entry_path(args.entry, _board_dir(args)), kitti_root(args.kitti_root),
+                             split=args.split)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    console.print(f"{result['run_id']} ({result['entry']}), {result['seeds']} prediction set(s)")
+    for iou in result["results"]:
+        console.print(breakdown_table(result, iou))
+    console.print(NOTE)
     return 0
 
 
@@ -583,8 +619,16 @@ COMMANDS = (  # in the order --help lists them
             description="Re-score both leaderboard entries' stored predictions on the same real "
             "frames and compare them with a paired bootstrap (frames resampled together, seeds "
             "of an aggregated entry resampled too): AP of A and B, A - B with its 95 % interval, "
-            "p and a verdict per IoU and level. The archives are checked against their entries "
-            "first."),
+            "p and a verdict per IoU and level, and A - B of the error breakdown (see drbench "
+            "errors). The archives are checked against their entries first."),
+    Command("errors", errors_arguments, cmd_errors,
+            help="what costs an entry AP: a TIDE-style error breakdown",
+            description="Re-score an entry's stored predictions and break its lost AP40 down by the "
+            "devkit's rules, per IoU and level: background false positives, poor localization, "
+            "duplicates and missed cars (by height, occlusion, truncation), each with its count at "
+            "the best-F1 operating point and the AP40 an oracle fixing it would gain; detections on "
+            "vans or DontCare regions are counted but cost nothing. The archive is checked against "
+            "its entry first."),
     Command("submit", submit_arguments, cmd_submit,
             help="check a randomizer against the rules, then score it",
             description="Compliance check first (the config sets only the randomizer's "

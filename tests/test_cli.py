@@ -44,7 +44,7 @@ def test_every_command_in_the_table_parses_to_its_handler():
     required = {"train": ["--data", "d", "--work-dir", "w"], "predict": ["--images", "i", "--out", "o",
                 "--checkpoint", "c"], "eval": ["--pred", "p"], "stats": ["d"], "run": ["dr-only"],
                 "regress": ["--baseline", "b"], "submit": ["fog.py:Fog"],
-                "compare": ["a", "b"]}
+                "compare": ["a", "b"], "errors": ["e"]}
     for command in COMMANDS:
         for name in (command.name, *command.aliases):
             assert parser.parse_args([name, *required.get(command.name, [])]).handler is command.handler

@@ -245,20 +245,19 @@ def _with_sentinel(values: np.ndarray, fill) -> np.ndarray:
     return np.concatenate([values, np.full((values.shape[0], 1), fill, values.dtype)], axis=1)
 
 
-def tp_scores(
-    cand: Candidates, score: np.ndarray, ig_gt: np.ndarray, ig_det: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``computeStatistics`` without FP: each ground truth takes its highest-scoring candidate.
+def score_matches(cand: Candidates, score: np.ndarray) -> np.ndarray:
+    """The threshold pass's assignment: each ground truth, in label order, takes its
+    highest-scoring unassigned candidate (first of equal maxima, as the devkit).
 
-    Returns ``(scores, frame index)`` of the true positives, from which thresholds are sampled.
+    Returns ``[F, G]`` detection indices, ``D`` where a ground truth took none. Exposed
+    for the error analysis, which classifies detections by this same matching.
     """
     n, g_max, _ = cand.det.shape
     d_max = score.shape[1]
     assigned = np.zeros((n, d_max + 1), bool)
     assigned[:, d_max] = True
     score = _with_sentinel(score, -np.inf)
-    ig_det = _with_sentinel(ig_det, -1)
-    found, where = [np.zeros(0)], [np.zeros(0, np.int64)]
+    match = np.full((n, g_max), d_max, np.int64)
     for g in range(g_max):
         rows = np.flatnonzero(cand.det[:, g, 0] != d_max)
         if rows.size == 0:
@@ -266,15 +265,28 @@ def tp_scores(
         det = cand.det[rows, g]
         s = score[rows[:, None], det]
         ok = ~assigned[rows[:, None], det] & (s > NO_DETECTION)
-        k = np.where(ok, s, -np.inf).argmax(axis=1)  # first of equal maxima, as the devkit
+        k = np.where(ok, s, -np.inf).argmax(axis=1)
         at = np.arange(rows.size)
         has = ok[at, k]
         j = det[at, k]
-        tp = has & (ig_gt[rows, g] == 0) & (ig_det[rows, j] == 0)
-        found.append(score[rows[tp], j[tp]])
-        where.append(rows[tp])
+        match[rows[has], g] = j[has]
         assigned[rows[has], j[has]] = True
-    return np.concatenate(found), np.concatenate(where)
+    return match
+
+
+def tp_scores(
+    cand: Candidates, score: np.ndarray, ig_gt: np.ndarray, ig_det: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``computeStatistics`` without FP (:func:`score_matches`): the matches of valid ground
+    truth by valid detections are the true positives, from which thresholds are sampled.
+
+    Returns ``(scores, frame index)`` of the true positives, frame by frame.
+    """
+    match = score_matches(cand, score)
+    frame, g = np.nonzero(match < score.shape[1])
+    j = match[frame, g]
+    tp = (ig_gt[frame, g] == 0) & (ig_det[frame, j] == 0)
+    return score[frame[tp], j[tp]], frame[tp]
 
 
 @dataclass
@@ -414,6 +426,15 @@ class LevelResult:
     @property
     def ap40(self) -> float:
         return float(ap40(self.precision))
+
+
+def operating_point(result: LevelResult) -> int | None:
+    """Index of the sampled threshold with the best F1 (the highest threshold on ties);
+    None when no threshold was sampled (no true positive at all)."""
+    c = result.counts
+    if not c.tp.size:
+        return None
+    return int(np.argmax(2 * c.tp / np.maximum(2 * c.tp + c.fp + c.fn, 1)))
 
 
 def evaluate_level(frames: Frames, level: Level, min_overlap: float) -> LevelResult:

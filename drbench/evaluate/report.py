@@ -16,7 +16,7 @@ import numpy as np
 from drbench.data.kitti import KittiObject, parse_detections, read_labels
 from drbench.data.splits import split_frames
 from drbench.evaluate.bootstrap import bootstrap_ap
-from drbench.evaluate.devkit import LevelResult, evaluate, max_reachable_ap, pack
+from drbench.evaluate.devkit import LevelResult, evaluate, max_reachable_ap, operating_point, pack
 from drbench.evaluate.plots import plot_pr_curves
 from drbench.io import write_json_atomic
 
@@ -33,9 +33,8 @@ def read_detections(path: str | os.PathLike) -> list[KittiObject]:
 
 def _counts(result: LevelResult) -> dict:
     """Counts at the best-F1 sampled threshold (see COUNTS_RULE)."""
-    c = result.counts
-    if c.tp.size:
-        k = int(np.argmax(2 * c.tp / np.maximum(2 * c.tp + c.fp + c.fn, 1)))
+    c, k = result.counts, operating_point(result)
+    if k is not None:
         at, rule = float(result.thresholds[k]), "best_f1"
     else:
         c, k, at, rule = result.all_counts, 0, None, "all_detections"

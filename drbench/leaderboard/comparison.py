@@ -3,7 +3,9 @@
 Two entries' own intervals overlap on kitti-mini even when one model is clearly
 better, because most of each interval is the luck of which frames are in the
 test set. Re-scoring both entries' stored predictions on the same frames with a
-paired bootstrap (``drbench.evaluate.paired``) cancels that shared part. An
+paired bootstrap (``drbench.evaluate.paired``) cancels that shared part; the
+difference of the two error breakdowns (``drbench.evaluate.errors``) then says
+*why* one wins: fewer background boxes, better localization, fewer misses. An
 entry's predictions are an archive beside it in its board folder, checked
 against the entry's SHA-256 and frame list before a single box is read; a
 seed-aggregated entry compares through its members, one prediction set per seed.
@@ -20,6 +22,7 @@ from rich.table import Table
 from drbench.data.kitti import read_labels
 from drbench.data.splits import SPLITS, split_frames
 from drbench.evaluate.devkit import pack
+from drbench.evaluate.errors import ERRORS, mean_breakdown
 from drbench.evaluate.paired import paired_bootstrap, verdict
 from drbench.leaderboard.entries import REFERENCE_PREFIX, read_entry
 from drbench.leaderboard.predictions import read_predictions
@@ -78,7 +81,8 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
 
     ``results``: ``{iou: {level: {"ap11"|"ap40": {"a", "b", "delta", "ci95", "p_value",
     "verdict"}}}}``, AP in points, from A's point of view; ``a`` / ``b``: the entry file, its
-    run id, its number of seeds and the run ids of its prediction sets (one per seed).
+    run id, its number of seeds and the run ids of its prediction sets (one per seed);
+    ``errors``: the error breakdowns' differences (:func:`breakdown_deltas`).
     """
     paths = {"a": path_a, "b": path_b}
     entries = {side: read_entry(path) for side, path in paths.items()}
@@ -92,6 +96,8 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
     runs = {side: [pack(ground_truth, [p[f] for f in frames]) for p in sets]
             for side, sets in predictions.items()}
     report = paired_bootstrap(runs["a"], runs["b"], np.random.default_rng(seed), n_resamples)
+    breakdowns = {side: mean_breakdown(ground_truth, [[p[f] for f in frames] for p in sets])
+                  for side, sets in predictions.items()}
     sides = {side: {"entry": str(paths[side]), "run_id": entries[side]["run_id"], "seeds": len(sources[side]),
                     "prediction_sets": [entry["run_id"] for _, entry in sources[side]]}
              for side in paths}
@@ -105,7 +111,24 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
                                        for metric, cell in metrics.items()}
                                for level, metrics in levels.items()}
                     for iou, levels in report.items()},
+        "errors": breakdown_deltas(breakdowns["a"], breakdowns["b"]),
     }
+
+
+def _delta(a: float, b: float) -> dict:
+    return {"a": a, "b": b, "delta": a - b}
+
+
+def breakdown_deltas(a: dict, b: dict) -> dict:
+    """``{iou: {level: {error: {"count"|"at_operating_point"|"dap40": {"a", "b", "delta"}},
+    "fp_per_image": {"a", "b", "delta"}}}}``: A's breakdown against B's, per error type."""
+    return {iou: {level: {
+        **{kind: {key: _delta(cell[key], b[iou][level]["errors"][kind][key])
+                  for key in ("count", "at_operating_point", "dap40") if key in cell}
+           for kind, cell in a[iou][level]["errors"].items()},
+        "fp_per_image": _delta(a[iou][level]["operating_point"]["fp_per_image"],
+                               b[iou][level]["operating_point"]["fp_per_image"])}
+        for level in levels} for iou, levels in a.items()}
 
 
 def _interval(cell: dict) -> str:
@@ -124,6 +147,30 @@ def comparison_table(result: dict) -> Table:
             cell = metrics["ap40"]
             table.add_row(iou, level, f"{cell['a']:.1f}", f"{cell['b']:.1f}", _interval(cell),
                           f"{cell['p_value']:.2f}", cell["verdict"])
+    return table
+
+
+ERROR_CELLS = (("0.5", "easy"), ("0.5", "mod."), ("0.7", "easy"))  # (IoU, level as the header says it)
+LEVEL_OF = {"easy": "easy", "mod.": "moderate"}
+
+
+def errors_table(result: dict) -> Table:
+    """A − B per error type: its count at each side's best-F1 threshold (missed cars: all)
+    and its AP40 cost (the oracle's gain), at the board's three headline cells."""
+    table = Table(title="What costs AP40: count n and cost dAP per error type", title_justify="left",
+                  box=box.SIMPLE_HEAD, collapse_padding=True)
+    table.add_column("A − B\nerror")
+    for iou, level in ERROR_CELLS:
+        table.add_column(f"{iou} {level}\nn", justify="right")
+        table.add_column("\ndAP", justify="right")
+    for kind in ERRORS:
+        row = []
+        for iou, level in ERROR_CELLS:
+            cell = result["errors"][iou][LEVEL_OF[level]][kind]
+            row += [f"{cell.get('at_operating_point', cell['count'])['delta']:+.0f}", f"{cell['dap40']['delta']:+.1f}"]
+        table.add_row(kind, *row)
+    table.add_row("FP / image", *(value for iou, level in ERROR_CELLS for value in (
+        f"{result['errors'][iou][LEVEL_OF[level]]['fp_per_image']['delta']:+.2f}", "")))
     return table
 
 

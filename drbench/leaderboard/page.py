@@ -2,7 +2,9 @@
 
 Everything is inline (CSS, a few lines of JS, PR curves as SVG drawn here from
 each entry's ``pr_curves``); only the contact-sheet thumbnails are separate
-files, linked relative to the page. One table per test split, one row per
+files, linked relative to the page. Each entry with stored predictions shows its error
+breakdown at IoU 0.5, easy (counts and AP40 costs only: the page is committed, and
+KITTI's licence keeps real frames off it). One table per test split, one row per
 scored model (``ranking.ranked_by_split``). Click a header to sort every table;
 ``#sort=KEY:asc`` (or ``:desc``) in the address sorts on load, so a sorted view can be linked.
 """
@@ -16,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drbench.data.levels import LEVEL_NAMES
+from drbench.evaluate.errors import ERRORS
+from drbench.leaderboard.breakdown import LABELS, entry_breakdown
 from drbench.leaderboard.entries import EntryError
 from drbench.leaderboard.ranking import BoardRow, delta_text, other_splits, ranked_by_split
 
@@ -174,34 +178,56 @@ def _data_cell(entry: dict, board_dir: Path, page_dir: Path) -> str:
             f'alt="{html.escape(alt)}"></a>')
 
 
+ERROR_CELL = ("0.5", "easy")
+
+
+def _errors_cell(entry: dict, board_dir: Path, kitti_root: Path | None) -> str:
+    """The entry's error breakdown at IoU 0.5, easy, on its ranked split: per error type its
+    count at the best-F1 threshold and the AP40 an oracle fixing it gains."""
+    if "predictions" not in entry and "aggregate" not in entry:
+        return '<span class="placeholder">no stored predictions</span>'
+    if kitti_root is None:
+        return '<span class="placeholder">no KITTI labels where the page was built</span>'
+    iou, level = ERROR_CELL
+    cell = entry_breakdown(board_dir / f"{entry['run_id']}.json", kitti_root)["results"][iou][level]
+    lines = [f"{LABELS[kind]} {cell['errors'][kind].get('at_operating_point', cell['errors'][kind]['count']):.0f} "
+             f"({cell['errors'][kind]['dap40']:+.1f})" for kind in ERRORS]
+    lines.append(f"FP/image {cell['operating_point']['fp_per_image']:.2f}")
+    return f"<small>{'<br>'.join(lines)}</small>"
+
+
 def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_dir: Path,
-           shown: tuple[Column, ...]) -> str:
+           shown: tuple[Column, ...], kitti_root: Path | None) -> str:
     """One split's section: its heading and its ranked table."""
     lines = []
     for rank, row in enumerate(rows, start=1):
         cells = [f'<td class="num">{rank}</td>'] + [
             f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(row)))}">'
             f"{c.text(row)}</td>" for c in shown]
-        cells += [f"<td>{_data_cell(row.entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(row.entry)}</td>"]
+        cells += [f"<td>{_errors_cell(row.entry, board_dir, kitti_root)}</td>",
+                  f"<td>{_data_cell(row.entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(row.entry)}</td>"]
         lines.append(f'<tr data-run="{html.escape(row.entry["run_id"])}">{"".join(cells)}</tr>')
     return (f"<h2>AP40 on {html.escape(split)}</h2>\n"
             f'<table class="board" id="board-{html.escape(split)}"><thead><tr>{head}</tr></thead>\n'
             f"<tbody>\n{chr(10).join(lines)}\n</tbody></table>")
 
 
-def render_html(entries: list[dict], board_dir: Path, page_path: Path, deltas: dict[str, dict] | None = None) -> str:
+def render_html(entries: list[dict], board_dir: Path, page_path: Path, deltas: dict[str, dict] | None = None,
+                kitti_root: Path | None = None) -> str:
     """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``.
 
-    ``deltas``: stored comparisons with the profile's baseline by run id (``baseline_deltas``).
+    ``deltas``: stored comparisons with the profile's baseline by run id (``baseline_deltas``); the
+    error breakdowns need the real labels of ``kitti_root`` (without it, a placeholder).
     """
     board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
     shown = columns(deltas or {})
     head = "".join(["<th>rank</th>"] + [
         f'<th data-key="{c.key}" data-type="{"number" if c.numeric else "text"}"'
         + (' aria-sort="descending"' if c.key == DEFAULT_SORT else "") + f">{html.escape(c.header)}</th>"
-        for c in shown] + ["<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"])
+        for c in shown] + ["<th>errors @0.5 easy<br><small>n at best F1 (AP40 cost)</small></th>",
+                             "<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"])
     by_split = ranked_by_split(entries)
-    tables = [_table(split, rows, head, board_dir, page_dir, shown) for split, rows in by_split.items()]
+    tables = [_table(split, rows, head, board_dir, page_dir, shown, kitti_root) for split, rows in by_split.items()]
     n_models = sum(len(rows) for rows in by_split.values())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -214,7 +240,10 @@ and evaluate steps share a row listing their protocols). Columns <i>IoU level</i
 test split (Car) with its 95&nbsp;% bootstrap interval; ranked by AP40 at IoU 0.5, easy, within each
 split. <i>vs baseline</i>: AP40 at 0.5 easy minus the profile's baseline entry's, by a paired bootstrap
 on the same frames (split named), with its 95&nbsp;% interval and verdict (n.d.: not distinguishable).
-Click a column header to sort.</p>
+Click a column header to sort. <i>errors</i>: what costs AP40 at IoU 0.5, easy (<code>drbench
+errors RUN</code> gives every IoU and level): each error type's count among the detections at the
+best-F1 score threshold (missed cars: all) and, in brackets, the AP40 an oracle fixing that type
+gains; then false positives per image at that threshold.</p>
 {chr(10).join(tables)}
 <script>{SCRIPT}</script>
 </body></html>

@@ -1,6 +1,7 @@
 """Leaderboard entries for tests, without training a detector.
 
 ``ENTRY`` is a complete schema-v1 entry (the board's oldest sealed entries are v1).
+``write_model`` seals a schema-v3 entry with its predictions archived beside it.
 The v2 entries are real: the "detector" is real KITTI's own real-test labels written
 as predictions (optionally with every box shifted sideways), scored by the real devkit
 evaluation; the entry's training data is a real fingerprint of a real folder.

@@ -69,6 +69,9 @@ def test_delta_is_the_difference_of_the_entries_own_aps_and_tighter_than_either(
     assert cell["ci95"][0] <= cell["delta"] <= cell["ci95"][1]
     assert width(cell["ci95"]) < width(own_a["ap40_ci95"]) and width(cell["ci95"]) < width(own_b["ap40_ci95"])
     assert cell["verdict"] == "better" and set(result["results"]["0.7"]["hard"]) == {"ap11", "ap40"}
+    background = result["errors"]["0.5"]["easy"]["background"]
+    assert background["count"]["delta"] < 0, "B's extra clutter shows as more background false positives"
+    assert background["count"]["delta"] == background["count"]["a"] - background["count"]["b"]
 
 
 def test_an_entry_against_itself_is_not_distinguishable(board, capsys):
@@ -79,6 +82,10 @@ def test_an_entry_against_itself_is_not_distinguishable(board, capsys):
             for cell in metrics.values():
                 assert cell["delta"] == 0 and cell["ci95"] == [0.0, 0.0]
                 assert cell["verdict"] == "not distinguishable"
+    for levels in result["errors"].values():
+        for kinds in levels.values():
+            assert all(delta["delta"] == 0 for cell in kinds.values()
+                       for delta in (cell.values() if "delta" not in cell else [cell]))
 
 
 def test_the_table_fits_80_columns_and_says_the_headline_in_words(board, capsys):
