@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drbench.data.kitti import KittiObject, write_labels
+from drbench.data.kitti import KittiObject, read_labels, write_labels
 from drbench.data.splits import SPLITS, list_frames
 from drbench.evaluate.report import evaluate_dirs
 from drbench.generate.stats import fingerprint
@@ -146,3 +146,14 @@ def write_model(root: Path, board: Path, run_id: str, detections: dict, dataset:
         entry["scores_by_split"] = {"all": {"n_frames": evaluations["all"]["n_frames"],
                                             "scores": leaderboard_scores(evaluations["all"])}}
     return write_entry(entry, board)
+
+
+def write_related_models(root: Path, board: Path) -> tuple[dict, dict]:
+    """model-a (a simulated detector on every kitti-mini frame) and model-b (a related, weaker one)
+    on ``board``; returns A's detections and the training-data record, for more models."""
+    dataset = real_train_dataset(root)
+    ground_truth = {f: read_labels(root / "training" / "label_2" / f"{f}.txt") for f in list_frames(root)}
+    base = detector(ground_truth, seed=3)
+    write_model(root, board, "model-a", base, dataset)
+    write_model(root, board, "model-b", degraded(base, 4, 0.1, 0.2), dataset, arm="b")
+    return base, dataset

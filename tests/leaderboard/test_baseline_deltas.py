@@ -9,11 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from board_entries import degraded, detector, real_train_dataset, write_model
+from board_entries import write_related_models
 
 from drbench.cli import main
-from drbench.data.kitti import read_labels
-from drbench.data.splits import list_frames
 from drbench.leaderboard.baseline_deltas import FOLDER, update_deltas
 from drbench.leaderboard.comparison import compare_entries
 from drbench.leaderboard.entries import read_entries
@@ -25,11 +23,7 @@ from drbench.leaderboard.page import render_html
 def board(root, tmp_path_factory) -> Path:
     """model-a (also the tiny profile's baseline) and model-b, a related weaker model."""
     board = tmp_path_factory.mktemp("deltas") / "leaderboards"
-    dataset = real_train_dataset(root)
-    ground_truth = {f: read_labels(root / "training" / "label_2" / f"{f}.txt") for f in list_frames(root)}
-    base = detector(ground_truth, seed=3)
-    write_model(root, board, "model-a", base, dataset)
-    write_model(root, board, "model-b", degraded(base, 4, 0.1, 0.2), dataset, arm="b")
+    write_related_models(root, board)
     shutil.copy(board / "model-a.json", board / "baseline-tiny.json")
     return board
 

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from board_entries import ENTRY, degraded, detector, real_train_dataset, write_archive, write_model
+from board_entries import ENTRY, degraded, write_archive, write_model, write_related_models
 
 from drbench.cli import main
-from drbench.data.kitti import read_labels
-from drbench.data.splits import SPLITS, list_frames
+from drbench.data.splits import SPLITS
 from drbench.leaderboard.aggregate import aggregate
 from drbench.leaderboard.comparison import ComparisonError, compare_entries
 from drbench.leaderboard.predictions import ArchiveError
@@ -29,11 +28,7 @@ def board(root, tmp_path_factory) -> Path:
     """model-a and model-b (a related, weaker model) on every kitti-mini frame; model-a-seed1 (A's
     second seed) and their aggregate model-a-seeds2; model-c on real-test only; an old v2 entry."""
     board = tmp_path_factory.mktemp("compare") / "leaderboards"
-    dataset = real_train_dataset(root)
-    ground_truth = {f: read_labels(root / "training" / "label_2" / f"{f}.txt") for f in list_frames(root)}
-    base = detector(ground_truth, seed=3)
-    write_model(root, board, "model-a", base, dataset)
-    write_model(root, board, "model-b", degraded(base, 4, 0.1, 0.2), dataset, arm="b")
+    base, dataset = write_related_models(root, board)
     write_model(root, board, "model-a-seed1", degraded(base, 8, 0.05, 0.0), dataset, seed=1)
     write_model(root, board, "model-c", {f: base[f] for f in SPLITS[TEST_SPLIT]}, dataset, arm="c")
     members = [read_entry(board / f"{run_id}.json") for run_id in ("model-a", "model-a-seed1")]
