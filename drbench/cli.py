@@ -240,7 +240,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 def eval_arguments(ev: argparse.ArgumentParser) -> None:
     ev.add_argument("--gt", default=None, help="KITTI root (default: the KITTI root setting)")
     ev.add_argument("--pred", type=Path, required=True, help="folder of prediction files")
-    ev.add_argument("--split", default="real-test", help="real-train, real-test or all")
+    ev.add_argument("--split", default="real-test", help="real-train, real-test or all (the fixed 101 frames)")
     ev.add_argument("--out", type=Path, default=None, help="folder for eval.json (default: --pred)")
     ev.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the 95%% CI")
 

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
-# Fixed split (../shared/field-notes.md): every protocol evaluates on real-test.
+# Fixed split (../shared/field-notes.md): every protocol evaluates on real-test. "all" is the
+# whole fixed set (kitti-mini's 101 frames), where arms that saw no real frame are scored too: a
+# fixed list, so a full KITTI root (7,481 frames) scores the same frames, not every one it holds.
 SPLITS: dict[str, list[str]] = {
     "real-train": [f"{i:06d}" for i in range(0, 50)],
     "real-test": [f"{i:06d}" for i in range(50, 101)],
+    "all": [f"{i:06d}" for i in range(0, 101)],
 }
 
 
@@ -21,12 +24,12 @@ def list_frames(root: str | Path, subset: str = "training") -> list[str]:
 
 
 def split_frames(root: str | Path, split: str | None) -> list[str]:
-    """Frame ids of a named split (``all`` or None = every labelled frame present)."""
+    """Frame ids of a named split (None: every labelled frame present under ``root``)."""
     present = list_frames(root)
-    if split in (None, "all"):
+    if split is None:
         return present
     if split not in SPLITS:
-        raise KeyError(f"unknown split {split!r}; known: all, {', '.join(SPLITS)}")
+        raise KeyError(f"unknown split {split!r}; known: {', '.join(SPLITS)}")
     missing = sorted(set(SPLITS[split]) - set(present))
     if missing:
         raise FileNotFoundError(

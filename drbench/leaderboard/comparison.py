@@ -56,8 +56,8 @@ def prediction_entries(path: Path, entry: dict) -> list[tuple[Path, dict]]:
 
 
 def covered_splits(frames: set[str], kitti_root: Path) -> list[str]:
-    """The named splits (``all`` and ``SPLITS``) whose every frame is in ``frames``."""
-    return [name for name in ("all", *SPLITS) if set(split_frames(kitti_root, name)) <= frames]
+    """The named splits whose every frame is in ``frames``."""
+    return [name for name in SPLITS if set(split_frames(kitti_root, name)) <= frames]
 
 
 def choose_split(frames_a: set[str], frames_b: set[str], kitti_root: Path, split: str | None) -> str:

@@ -38,7 +38,7 @@ from drbench.provenance import git_commit, hardware, versions
 from drbench.steps import StepRunner, args_hash
 
 TEST_SPLIT = "real-test"
-ALL_FRAMES = "all"  # every labelled real frame: where arms that saw no real frame are also scored
+ALL_FRAMES = "all"  # the whole fixed real set: where arms that saw no real frame are also scored
 ESSENTIAL_RANDOMIZERS = ("cars",)  # without it there is nothing to detect
 VKITTI_ABSENT = "vkitti: absent (give --vkitti-root)"
 CONVERT_S_PER_IMAGE = 0.15  # Virtual KITTI 2 JPEG -> PNG at 1242x375 on 2 loaded cores (1.3.1 PNGs: links)

@@ -13,7 +13,7 @@ def test_splits_are_disjoint_and_cover_frames_0_to_100():
     train, test = set(SPLITS["real-train"]), set(SPLITS["real-test"])
     assert (len(train), len(test)) == (50, 51)
     assert not train & test
-    assert train | test == {f"{i:06d}" for i in range(101)}
+    assert train | test == {f"{i:06d}" for i in range(101)} == set(SPLITS["all"])
 
 
 def test_split_frames_on_kitti_mini(root):
@@ -31,7 +31,15 @@ def test_easy_and_moderate_car_counts_per_split(root):
         gts = [read_labels(root / "training" / "label_2" / f"{f}.txt") for f in frames]
         packed = devkit.pack(gts, [[] for _ in gts])
         counts[split] = [int((devkit.ignore_flags(packed, lv)[0] == 0).sum()) for lv in devkit.LEVELS[:2]]
-    assert counts == {"real-train": [41, 86], "real-test": [38, 99]}
+    assert counts == {"real-train": [41, 86], "real-test": [38, 99], "all": [79, 185]}
+
+
+def test_all_is_the_fixed_set_even_where_the_root_holds_more_frames(tmp_path):
+    """A full KITTI root (7,481 frames) scores the same 101 frames as kitti-mini, not all it holds."""
+    for frame in [f"{i:06d}" for i in range(103)]:
+        write_labels(tmp_path / "training" / "label_2" / f"{frame}.txt", [])
+    assert split_frames(tmp_path, "all") == SPLITS["all"]
+    assert len(split_frames(tmp_path, None)) == 103
 
 
 def test_split_with_missing_frames_names_them(tmp_path):
