@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 from importlib import metadata
+from pathlib import Path
 
 from drbench.paths import REPO_ROOT
 
@@ -22,15 +23,29 @@ def versions() -> dict[str, str]:
     return found
 
 
-def git_commit() -> dict[str, object]:
-    """HEAD of the drbench checkout and whether the tree had uncommitted changes."""
+COMMIT_ENV = "DRBENCH_GIT_COMMIT"  # set at build time in the Docker images (docker/build.sh)
+DIRTY_ENV = "DRBENCH_GIT_DIRTY"    # "true"/"false": the build's tree had uncommitted changes
+
+
+def git_commit(root: Path = REPO_ROOT) -> dict[str, object]:
+    """HEAD of the drbench checkout and whether the tree had uncommitted changes.
+
+    Where ``root`` is no git checkout (a Docker image holds no ``.git``), the commit the
+    image was built from, recorded in ``$DRBENCH_GIT_COMMIT`` (and ``$DRBENCH_GIT_DIRTY``);
+    ``source`` says which of the two it came from.
+    """
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True,
+        return subprocess.run(["git", *args], cwd=root, capture_output=True,
                               text=True, check=True).stdout.strip()
     try:
         return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
     except (OSError, subprocess.CalledProcessError):
-        return {"commit": "unknown", "dirty": None}
+        pass
+    built_from = os.environ.get(COMMIT_ENV, "").strip()
+    if built_from:
+        dirty = {"true": True, "false": False}.get(os.environ.get(DIRTY_ENV, "").strip().lower())
+        return {"commit": built_from, "dirty": dirty, "source": f"${COMMIT_ENV} (set when the image was built)"}
+    return {"commit": "unknown", "dirty": None}
 
 
 def hardware() -> dict[str, object]:
