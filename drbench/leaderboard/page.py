@@ -63,7 +63,7 @@ def _delta_column(deltas: dict[str, dict]) -> Column:
     """The paired delta against the profile's baseline at AP40 0.5 easy (``baseline_deltas``)."""
     def sort_value(row: BoardRow) -> float:
         stored = deltas.get(row.entry["run_id"])
-        return stored["results"]["0.5"]["easy"]["ap40"]["delta"] if stored else float("-inf")
+        return stored["results"]["0.5"]["easy"]["ap40"]["delta"] if stored else -1e9  # sorts last; JS reads it
 
     def text(row: BoardRow) -> str:
         stored = deltas.get(row.entry["run_id"])
