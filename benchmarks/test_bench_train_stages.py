@@ -51,7 +51,7 @@ RECIPES = {
     "channels-last": {"model.backbone.autocast_dtype": None, **BATCH_NORM, **OLD_SAMPLING},
     "+ bf16 backbone": {**BATCH_NORM, **OLD_SAMPLING},
     "+ folded batch norm": OLD_SAMPLING,
-    "cpu recipe (+ 64 RoIs, 500 boxes per level into NMS)": {},
+    "cpu recipe (+ 128 RoIs, 500 boxes per level into NMS)": {},
 }
 
 

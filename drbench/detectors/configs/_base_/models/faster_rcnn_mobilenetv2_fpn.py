@@ -77,11 +77,11 @@ model = dict(
             assigner=dict(
                 type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
                 min_pos_iou=0.5, match_low_quality=False, ignore_iof_thr=0.5),
-            # 64 RoIs per image, as the paper's TF Object Detection API samples (its
-            # second_stage_batch_size default): KITTI frames hold few cars, and torchvision's
-            # CPU RoIAlign backward costs in proportion
+            # 128 RoIs per image (was 256): KITTI frames hold few cars, and torchvision's CPU
+            # RoIAlign backward costs in proportion. 64 (the TF Object Detection API's default)
+            # was faster still but lost AP (docs/benchmarks.md)
             sampler=dict(
-                type='RandomSampler', num=64, pos_fraction=0.25,
+                type='RandomSampler', num=128, pos_fraction=0.25,
                 neg_pos_ub=-1, add_gt_as_proposals=True),
             pos_weight=-1, debug=False)),
     test_cfg=dict(

@@ -26,5 +26,5 @@ model = dict(
         bbox_roi_extractor=dict(out_channels=256, featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(in_channels=256, fc_out_channels=1024)),
     train_cfg=dict(rpn_proposal=dict(nms_pre=2000, max_per_img=1000),
-                   rcnn=dict(sampler=dict(num=256))),  # the CPU base samples 64
+                   rcnn=dict(sampler=dict(num=256))),  # the CPU base samples 128
     test_cfg=dict(rpn=dict(max_per_img=1000)))
