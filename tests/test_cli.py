@@ -1,6 +1,7 @@
 """The command line: help that explains every stage, clear errors on bad input."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def test_board_renders_the_committed_entries_to_the_committed_pages(tmp_path, ca
     assert "drbench leaderboard (AP40 on real-test)" in capsys.readouterr().out, "the ranked table"
     markdown = (board / "README.md").read_text()
     # dr-only's and fine-tune's dr arm share train, predict and evaluate steps: one scored model, one row
-    assert "| 5 | dr-only-dr-cpu-733101ea | dr-only, fine-tune | cpu |" in markdown
+    assert re.search(r"\| \d+ \| dr-only-dr-cpu-733101ea \| dr-only, fine-tune \| cpu \|", markdown)
     assert "fine-tune-dr-cpu-733101ea" not in markdown and "fine-tune-dr-smoke-1caeef6a" not in markdown
 
 

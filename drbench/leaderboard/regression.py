@@ -84,10 +84,13 @@ def reference_members(reference: dict, board_dir: Path) -> list[dict]:
 
 
 def latest_matching(board_dir: Path, reference: dict) -> dict:
-    """The newest board entry of the reference's protocol, arm, profile and detector."""
+    """The newest board entry of the reference's protocol, arm, profile and detector that is not
+    one of the reference's own seeds (those are the spread a fresh run is judged against)."""
     key = ("protocol", "arm", "profile", "detector")
+    own = {reference["run_id"], *reference.get("aggregate", {}).get("members", [])}
     matching = [e for e in read_entries(board_dir)
-                if all(e.get(k) == reference.get(k) for k in key) and "aggregate" not in e]
+                if all(e.get(k) == reference.get(k) for k in key) and "aggregate" not in e
+                and e["run_id"] not in own]
     if not matching:
         wanted = ", ".join(f"{k}={reference.get(k)}" for k in key)
         raise FileNotFoundError(f"{board_dir}: no entry with {wanted} to compare with the reference")

@@ -1,13 +1,19 @@
 """Regression check: drops below and jumps above the reference interval both fail."""
 
 import copy
+import json
 import shutil
 
 import pytest
 
 from drbench.cli import main
-from drbench.leaderboard.entries import read_entries
-from drbench.leaderboard.regression import compare, reference_members, seed_spread
+from drbench.leaderboard.entries import read_entries, read_entry
+from drbench.leaderboard.regression import (
+    compare,
+    latest_matching,
+    reference_members,
+    seed_spread,
+)
 from drbench.paths import REPO_ROOT
 
 
@@ -61,7 +67,11 @@ def test_regress_finds_the_newest_fresh_entry_and_references_stay_off_the_board(
     board = REPO_ROOT / "leaderboards"
     shutil.copy(board / "dr-only-dr-cpu-733101ea.json", tmp_path)
     shutil.copy(board / "baseline-cpu.json", tmp_path)
-    assert [e["run_id"] for e in read_entries(tmp_path)] == ["dr-only-dr-cpu-733101ea"]
+    members = json.loads((board / "baseline-cpu.json").read_text())["aggregate"]["members"]
+    for run_id in members:  # the seeds behind the reference: its spread is the yardstick
+        shutil.copy(board / f"{run_id}.json", tmp_path)
+    assert sorted(e["run_id"] for e in read_entries(tmp_path)) == sorted(["dr-only-dr-cpu-733101ea", *members])
+    assert latest_matching(tmp_path, read_entry(tmp_path / "baseline-cpu.json"))["run_id"] == "dr-only-dr-cpu-733101ea"
     assert main(["regress", "--baseline", str(tmp_path / "baseline-cpu.json"), "--board-dir", str(tmp_path)]) == 0
     smoke = tmp_path / "smoke"
     smoke.mkdir()
