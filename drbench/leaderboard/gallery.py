@@ -4,10 +4,23 @@ cropped from the real frames.
 The errors column says how many background boxes or missed cars cost an entry
 AP; a look at the worst of them says why (a shadow, a parked van, a car half out
 of the frame). At the board's headline cell (IoU 0.5, easy, on the entry's
-ranked split) the devkit's matching (:func:`drbench.evaluate.errors.classify`)
-names every error; the ``TOP_K`` highest-scoring false positives and the
-``TOP_K`` largest missed cars are cut out of their real frames with some
-context, their box drawn and a caption (kind, score, size, frame) below.
+ranked split) and at the entry's operating point, the best-F1 score threshold
+the devkit finds (:func:`drbench.evaluate.devkit.operating_point`, the one the
+error counts are given at), the gallery shows what a user of the model would
+see go wrong:
+
+* false positives: the ``TOP_K`` highest-scoring detections scoring at least the
+  threshold that the devkit's matching (:func:`drbench.evaluate.errors.classify`)
+  calls background, localization or duplicate;
+* missed cars: the ``TOP_K`` largest (by box area) easy cars that no detection
+  scoring at least the threshold overlaps at IoU above 0.5 (the devkit's
+  candidates), each with the best score any detection on it at that IoU got, if
+  one did. errors.py counts a car as missed only when no box at any score
+  overlaps it at IoU 0.1: with predictions stored down to score 0.001 almost
+  no car is missed so.
+
+Each is cut out of its real frame with some context, its box drawn and a
+caption (kind, score or threshold and best score, size, frame) below.
 
 The crops are KITTI pixels: they are written from the local real data when the
 board is built, into ``GALLERY_DIR`` beside the board (git-ignored), and only
@@ -17,6 +30,7 @@ licence, as for real training data, whose thumbnails are never shown).
 
 from __future__ import annotations
 
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +41,13 @@ from PIL import Image, ImageDraw, ImageFont
 from drbench.data.kitti import KittiObject
 from drbench.data.levels import LEVELS
 from drbench.data.splits import split_frames
+from drbench.evaluate.devkit import (
+    candidates,
+    evaluate_level,
+    ignore_flags,
+    operating_point,
+    pack,
+)
 from drbench.evaluate.errors import classify
 from drbench.leaderboard.breakdown import ground_truth
 from drbench.leaderboard.comparison import prediction_entries
@@ -45,13 +66,30 @@ COLORS = {"background": (230, 40, 40), "localization": (240, 150, 0), "duplicate
           "missed": (30, 160, 255)}
 
 
+def score_text(score: float, other: float | None = None) -> str:
+    """A score to 2 decimals, or more (up to 4) where ``other`` would read the same."""
+    digits = 2
+    while other is not None and digits < 4 and f"{score:.{digits}f}" == f"{other:.{digits}f}":
+        digits += 1
+    return f"{score:.{digits}f}"
+
+
+def missed_caption(threshold: float, best: float | None) -> str:
+    """``missed at thr 0.96 · best 0.93``, or ``· no box`` when no detection overlaps the car
+    at the IoU at any score; ``missed at any score`` when the entry has no operating point."""
+    at = "at any score" if math.isinf(threshold) else f"at thr {score_text(threshold, best)}"
+    return f"missed {at} · " + ("no box" if best is None else f"best {score_text(best, threshold)}")
+
+
 class Error(NamedTuple):
-    """One false positive or missed car at the headline cell."""
+    """One false positive or missed car at the headline cell and operating point."""
 
     kind: str                                 # one of FALSE_POSITIVES, or "missed"
     frame: str
     bbox: tuple[float, float, float, float]   # the detection's box, or the missed car's
     score: float | None                       # None for a missed car
+    threshold: float = -math.inf              # the operating point's score threshold
+    best: float | None = None                 # missed car: best score on it at the IoU, None if no box
 
     @property
     def area(self) -> float:
@@ -69,28 +107,59 @@ class Crop:
     score: float | None
     region: tuple[int, int, int, int]         # left, top, right, bottom of the frame shown
     path: Path
+    threshold: float = -math.inf
+    best: float | None = None
 
     @property
     def caption(self) -> str:
         left, top, right, bottom = self.bbox
-        what = "missed car" if self.score is None else f"{self.kind} {self.score:.2f}"
+        what = missed_caption(self.threshold, self.best) if self.score is None else f"{self.kind} {self.score:.2f}"
         return f"{what}, {right - left:.0f}x{bottom - top:.0f} px, {self.frame}"
 
 
+class TopErrors(NamedTuple):
+    """An entry's operating point at the headline cell and its errors there, most striking first."""
+
+    threshold: float            # best-F1 score threshold; -inf without one (no true positive)
+    false_positives: list[Error]
+    missed: list[Error]
+
+
 def top_errors(truth: list[list[KittiObject]], detections: list[list[KittiObject]], frames: list[str],
-               k: int = TOP_K) -> tuple[list[Error], list[Error]]:
-    """The ``k`` highest-scoring false positives and the ``k`` largest (by area) missed cars at
-    the headline cell, most striking first (ties in frame order)."""
+               k: int = TOP_K) -> TopErrors:
+    """At the headline cell and the devkit's operating point (best F1, as the breakdown's
+    ``at_operating_point`` counts): the ``k`` highest-scoring false positives scoring at least its
+    threshold, and the ``k`` largest (by area) easy cars no detection scoring at least it overlaps
+    at IoU above the cell's (ties in frame order). Without an operating point (no true positive)
+    every detection counts, as in the breakdown."""
     iou, level_name = HEADLINE
     level = next(lv for lv in LEVELS if lv.name == level_name)
+    packed = pack(truth, detections)
+    result = evaluate_level(packed, level, float(iou))
+    point = operating_point(result)
+    threshold = -math.inf if point is None else float(result.thresholds[point])
+
     found = classify(truth, detections, level, float(iou))
-    false_positives = [Error(kind, frames[f], det.bbox, det.score)
+    false_positives = [Error(kind, frames[f], det.bbox, det.score, threshold)
                        for f, dets in enumerate(detections) for det, kind in zip(dets, found.kind[f])
-                       if kind in FALSE_POSITIVES]
-    missed = [Error("missed", frames[f], truth[f][g].bbox, None) for f, cars in enumerate(found.missed) for g in cars]
+                       if kind in FALSE_POSITIVES and det.score >= threshold]
+
+    # the devkit's candidates: car detections (any height) at IoU > the cell's with a car of the level
+    ig_gt, ig_det = ignore_flags(packed, level)
+    cand = candidates(packed, ig_gt, ig_det, float(iou))
+    n_dets = packed.det_score.shape[1]
+    missed = []
+    for f, cars in enumerate(truth):
+        for g in range(len(cars)):
+            if ig_gt[f, g] != 0:
+                continue
+            scores = [float(packed.det_score[f, d]) for d in cand.det[f, g] if d < n_dets]
+            best = max(scores, default=None)
+            if best is None or best < threshold:
+                missed.append(Error("missed", frames[f], cars[g].bbox, None, threshold, best))
     false_positives.sort(key=lambda error: -error.score)
     missed.sort(key=lambda error: -error.area)
-    return false_positives[:k], missed[:k]
+    return TopErrors(threshold, false_positives[:k], missed[:k])
 
 
 def context_region(bbox: tuple[float, ...], width: int, height: int) -> tuple[int, int, int, int]:
@@ -105,7 +174,7 @@ def write_crop(image: Image.Image, error: Error, path: Path) -> Crop:
     """The frame's region around the error's box at full resolution, the box drawn, the caption
     below it (the canvas is widened for a caption longer than a small crop)."""
     region = context_region(error.bbox, *image.size)
-    crop = Crop(*error, region, path)
+    crop = Crop(error.kind, error.frame, error.bbox, error.score, region, path, error.threshold, error.best)
     font = ImageFont.load_default(size=CAPTION_PX - 2)
     shown = image.crop(region)
     canvas = Image.new("RGB", (max(shown.width, int(font.getlength(crop.caption)) + 6), shown.height + CAPTION_PX),
@@ -123,11 +192,13 @@ def write_crop(image: Image.Image, error: Error, path: Path) -> Crop:
 
 @dataclass(frozen=True)
 class Gallery:
-    """An entry's crops, and the run whose predictions they show (an aggregate's first seed)."""
+    """An entry's crops, the run whose predictions they show (an aggregate's first seed) and the
+    operating point's score threshold they are shown at (-inf: every detection)."""
 
     prediction_set: str
     false_positives: list[Crop]
     missed: list[Crop]
+    threshold: float = -math.inf
 
 
 def entry_gallery(path: Path, kitti_root: Path, gallery_dir: Path, k: int = TOP_K) -> Gallery:
@@ -138,8 +209,8 @@ def entry_gallery(path: Path, kitti_root: Path, gallery_dir: Path, k: int = TOP_
     member_path, member = prediction_entries(Path(path), entry)[0]
     predictions = read_predictions(member_path, member)
     frames = split_frames(kitti_root, entry["test_split"])
-    false_positives, missed = top_errors(ground_truth(kitti_root, frames), [predictions[f] for f in frames],
-                                         frames, k)
+    threshold, false_positives, missed = top_errors(ground_truth(kitti_root, frames),
+                                                    [predictions[f] for f in frames], frames, k)
     out = Path(gallery_dir) / entry["run_id"]
     shutil.rmtree(out, ignore_errors=True)
     images = {}
@@ -154,7 +225,7 @@ def entry_gallery(path: Path, kitti_root: Path, gallery_dir: Path, k: int = TOP_
                                       out / f"{prefix}-{rank:02d}-{error.kind}-{error.frame}.jpg"))
         return written
 
-    return Gallery(member["run_id"], crops(false_positives, "fp"), crops(missed, "missed"))
+    return Gallery(member["run_id"], crops(false_positives, "fp"), crops(missed, "missed"), threshold)
 
 
 def board_gallery(entries: list[dict], board_dir: Path, kitti_root: Path, gallery_dir: Path) -> dict[str, Gallery]:

@@ -23,7 +23,7 @@ from drbench.data.levels import LEVEL_NAMES
 from drbench.evaluate.errors import ERRORS
 from drbench.leaderboard.breakdown import LABELS, entry_breakdown
 from drbench.leaderboard.entries import EntryError
-from drbench.leaderboard.gallery import TOP_K, Gallery
+from drbench.leaderboard.gallery import TOP_K, Gallery, score_text
 from drbench.leaderboard.ranking import BoardRow, delta_text, other_splits, ranked_by_split
 
 IOUS = ("0.5", "0.7")
@@ -200,8 +200,10 @@ def _gallery_details(run_id: str, gallery: Gallery, page_dir: Path) -> str:
         links.append(f'<a href="{source}"><img src="{source}" alt="{html.escape(crop.caption)}"></a>')
     whose = "" if gallery.prediction_set == run_id else f" of {html.escape(gallery.prediction_set)}"
     missed = f"{len(gallery.missed)} largest missed cars" if gallery.missed else "no missed car"
+    at = ("at any score (no operating point)" if gallery.threshold == -float("inf")
+          else f"at score ≥ {score_text(gallery.threshold)} (best F1)")
     return (f'<details class="gallery"><summary>crops{whose}: top {len(gallery.false_positives)} false '
-            f'positives, {missed}</summary><div>{"".join(links)}</div></details>')
+            f'positives, {missed} {at}</summary><div>{"".join(links)}</div></details>')
 
 
 def _errors_cell(entry: dict, board_dir: Path, page_dir: Path, kitti_root: Path | None,
@@ -239,9 +241,11 @@ def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_di
 
 
 _GALLERY_NOTE = f"""<p><b>Not for committing:</b> this copy of the board shows, under each entry's errors,
-its {TOP_K} highest-scoring false positives and {TOP_K} largest missed cars at IoU 0.5, easy, cut from the
-real KITTI frames where it was built (box drawn; caption: kind, score, size, frame). It and its crops
-live in a git-ignored folder: KITTI's licence keeps real frames off the committed board.</p>
+its {TOP_K} highest-scoring false positives and {TOP_K} largest missed cars at IoU 0.5, easy, at its best-F1
+score threshold (missed: no box scoring at least that on the car at IoU above 0.5), cut from the real KITTI
+frames where it was built (box drawn; caption: kind and score, or the threshold and the best score a box on
+the car got; size, frame). It and its crops live in a git-ignored folder: KITTI's licence keeps real frames
+off the committed board.</p>
 """
 
 
