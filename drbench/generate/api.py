@@ -59,6 +59,7 @@ BUILTINS: dict[str, str] = {
     "background": "drbench.generate.randomizers:Background",
     "road_scene": "drbench.generate.randomizers:RoadScene",
     "sensor": "drbench.generate.randomizers:Sensor",
+    "hdri": "drbench.generate.randomizers:Hdri",
 }
 
 
