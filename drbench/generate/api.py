@@ -60,6 +60,7 @@ BUILTINS: dict[str, str] = {
     "road_scene": "drbench.generate.randomizers:RoadScene",
     "sensor": "drbench.generate.randomizers:Sensor",
     "hdri": "drbench.generate.randomizers:Hdri",
+    "clutter": "drbench.generate.randomizers:Clutter",
 }
 
 

@@ -24,7 +24,7 @@ from mathutils import Vector
 from pydantic import field_validator
 
 from drbench.generate import background as backgrounds
-from drbench.generate import car_library, hdri, imported, materials, props, road
+from drbench.generate import car_library, clutter, hdri, imported, materials, props, road
 from drbench.generate import cars as car_models
 from drbench.generate.api import BUILTINS, Randomizer, RandomizerError, Range, instantiate, resolve
 from drbench.generate.meshes import extent
@@ -341,6 +341,46 @@ class Hdri(Randomizer):
             lookup = hdri.lookup_matrix(ctx.camera.rotation_euler, rotation)
             ctx.background = functools.partial(hdri.view, equirect, lookup, ctx.hfov, strength,
                                                ctx.settings.height, ctx.settings.width)
+
+
+class Clutter(Randomizer):
+    """Natural clutter at ground level as hard negatives (clutter.py): for a share ``road_share``
+    an asphalt road with lane markings and kerbs around the cars' lanes; per side of the road,
+    with these shares, a row of buildings with window grids and shop fronts, a hedge, a row of
+    trees and a tree line farther back; and up to ``max_bushes`` bushes and ``max_trees`` single
+    trees on free ground in view. Nothing is labelled; everything keeps clear of the cars. Add it
+    after ``cars``; use it instead of ``road_scene`` (both lay a road)."""
+
+    road_share: Share = 0.7
+    building_share: Share = 0.4
+    hedge_share: Share = 0.35
+    tree_row_share: Share = 0.4
+    tree_line_share: Share = 0.5
+    max_bushes: Count = 6
+    max_trees: Count = 3
+    min_building_height: Annotated[float, Range(1.0, 100.0)] = 3.0
+    max_building_height: Annotated[float, Range(1.0, 100.0)] = 20.0
+    random_texture_share: Share = 0.15
+
+    def sample(self, ctx: SceneContext, rng: np.random.Generator) -> None:
+        if not ctx.lanes:
+            _draw_lanes(ctx, rng)
+        shoulder, sidewalk = rng.uniform(0.3, 1.5), rng.uniform(1.0, 4.0)
+        if rng.random() < self.road_share:
+            road.build_road(ctx, rng, "clutter.road", shoulder=shoulder, dash=rng.uniform(2.0, 4.0),
+                            gap=rng.uniform(4.0, 10.0), sidewalk=sidewalk,
+                            asphalt=clutter.asphalt("clutter.road.asphalt", rng))
+        sides = tuple(side for side in (-1, 1) if rng.random() < self.building_share)
+        if sides:
+            road.build_facades(ctx, rng, "clutter.buildings", setback=shoulder + sidewalk + rng.uniform(0.5, 5.0),
+                               min_height=self.min_building_height, max_height=self.max_building_height,
+                               gap_share=0.15, palette=3, facade=clutter.facade, sides=sides)
+        clutter.build_vegetation(ctx, rng, "clutter.vegetation", verge=shoulder + sidewalk,
+                                 hedge_share=self.hedge_share, tree_row_share=self.tree_row_share,
+                                 tree_line_share=self.tree_line_share,
+                                 bushes=int(rng.integers(self.max_bushes + 1)),
+                                 trees=int(rng.integers(self.max_trees + 1)),
+                                 random_texture_share=self.random_texture_share)
 
 
 class Sensor(Randomizer):
