@@ -105,3 +105,18 @@ def test_same_seed_same_image_other_seed_other_image_and_labels_only_cars(tmp_pa
     image = cv2.imread(str(tmp_path / "a" / "image_2" / "000000.png"))[..., ::-1].astype(int)
     expected = np.round(ctx.background() * 255).astype(int)
     assert np.abs(image[:4] - expected[:4]).max() <= 2
+
+
+def test_user_backgrounds_stay_in_the_images_the_hdri_leaves_to_them(tmp_path):
+    folder = tmp_path / "backgrounds"
+    folder.mkdir()
+    colour = (30, 200, 220)  # BGR on disk
+    cv2.imwrite(str(folder / "plain.png"), np.full((90, 120, 3), colour, np.uint8))
+    user = {"name": "background", "params": {"image_share": 1.0}}
+    for share, shows_user in ((0.0, True), (1.0, False)):
+        settings = Settings(**TINY, background_dir=str(folder), randomizers=(
+            "camera", "cars", user, {"name": "hdri", "params": {"background_share": share}}))
+        out = tmp_path / f"share-{share}"
+        assert generate(out, 1, seed=0, settings=settings, progress=False)["generated"] == 1
+        corner = cv2.imread(str(out / "image_2" / "000000.png"))[0, 0].astype(int)
+        assert (np.abs(corner - colour).max() <= 1) == shows_user, corner
