@@ -312,8 +312,9 @@ class Hdri(Randomizer):
     world light, at a random turn about the vertical, a small tilt (±``max_tilt`` degrees) and a
     mean radiance between ``min_strength`` and ``max_strength``; for a share ``background_share``
     of images also drawn behind the scene as the camera sees it, so that real trees, buildings
-    and sky stand behind the cars. Add it after ``lights`` and ``background``: it replaces their
-    sky (the lamps stay) and, in that share, their backdrop."""
+    and sky stand behind the cars. Add it after ``lights`` and ``background`` (it replaces their
+    sky, the lamps stay, and in that share their backdrop) and after anything that moves the
+    camera (the backdrop is drawn for the camera as it is here)."""
 
     maps: tuple[str, ...] = ()
     min_strength: Annotated[float, Range(0.0, 20.0)] = 0.3
