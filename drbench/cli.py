@@ -426,8 +426,10 @@ def leaderboard_arguments(bd: argparse.ArgumentParser) -> None:
     bd.add_argument("--markdown", type=Path, default=None, help="also write the table as Markdown")
     bd.add_argument("--html", type=Path, default=None, help="the HTML page (default BOARD_DIR/index.html)")
     bd.add_argument("--kitti-root", default=None,
-                    help="real labels for the comparisons with the baseline and the error breakdowns "
-                         "(without them, stored comparisons still show and the page says what is missing)")
+                    help="real labels for the comparisons with the baseline and the error breakdowns, and "
+                         "real frames for BOARD_DIR/gallery/index.html, the page with crops of each entry's "
+                         "top errors (git-ignored); without them, stored comparisons still show and the page "
+                         "says what is missing")
 
 
 def real_labels(explicit_root: str | None) -> Path | None:
@@ -460,6 +462,13 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries, deltas))}")
     page = args.html or board_dir / "index.html"
     console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page, deltas, root))}")
+    if root is not None:  # the real frames are here: the same board with crops of its errors, never committed
+        from drbench.leaderboard.gallery import GALLERY_DIR, board_gallery
+
+        gallery_page = board_dir / GALLERY_DIR / "index.html"
+        crops = board_gallery(entries, board_dir, root, gallery_page.parent)
+        written = write_text_atomic(gallery_page, render_html(entries, board_dir, gallery_page, deltas, root, crops))
+        console.print(f"html with crops of real frames (git-ignored, not for committing): {written}")
     return 0
 
 

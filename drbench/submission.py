@@ -6,9 +6,10 @@ nothing to the leaderboard. What a submission may choose is its randomizer and
 that randomizer's parameters; the data budget, the render settings and the
 detector recipe are the profile's, so entries of one profile compare like with
 like. A passing submission runs the standard protocol (``dr-only``: the
-baseline's randomizers plus the submitted one); its entries are staged, and land
-on the board, marked ``submission``, only once the run's event log shows every
-step behind them computed or reused, in order.
+baseline's randomizers plus the submitted one, which takes the place of the
+baseline's own when it names one of them, e.g. ``cars`` with other parameters);
+its entries are staged, and land on the board, marked ``submission``, only once
+the run's event log shows every step behind them computed or reused, in order.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import yaml
 from rich.table import Table
 
 from drbench.events import EVENT_LOG, Event, EventLog, LoggedStep, last_run, logged_steps, read_events
-from drbench.generate.api import ConfigError
+from drbench.generate.api import ConfigError, with_randomizers
 from drbench.generate.audit import ENV, read_log
 from drbench.generate.generation_run import GenerationError
 from drbench.generate.local_run import generate
@@ -114,7 +115,7 @@ def sample_in_isolation(entry: dict, settings: dict, kitti_root: str | None, scr
     log = scratch / "opened.txt"
     render = Settings.from_dict({"width": settings["width"], "height": settings["height"],
                                  "samples": settings["samples"],
-                                 "randomizers": list(DEFAULT_RANDOMIZERS) + [entry]})
+                                 "randomizers": with_randomizers(DEFAULT_RANDOMIZERS, [entry])})
     previous = os.environ.get(ENV)
     os.environ[ENV] = str(log)
     try:

@@ -9,11 +9,17 @@ import pytest
 
 from drbench.cli import main
 from drbench.events import EVENT_LOG, Event, EventLog, last_run, logged_steps, read_events
+from drbench.generate.api import with_randomizers
+from drbench.generate.settings import DEFAULT_RANDOMIZERS
 from drbench.leaderboard.comparison import against_baseline
 from drbench.leaderboard.entries import read_entries
-from drbench.submission import RULES, SubmissionRejected, check, check_config, check_run_log, submit
+from drbench.paths import REPO_ROOT
+from drbench.protocols import Arm
+from drbench.protocols.runner import with_extra_randomizers
+from drbench.submission import RULES, SubmissionRejected, check, check_config, check_run_log, read_config, submit
 
 CHEATS = Path(__file__).resolve().parent / "submission_randomizers.py"
+LANE0 = REPO_ROOT / "drbench" / "generate" / "examples" / "cars-lane0.yaml"
 
 
 def _failed(findings):
@@ -26,6 +32,23 @@ def test_config_may_set_only_the_randomizers_parameters():
     assert failed == {"render-settings": "s.yaml sets width", "image-budget": "s.yaml sets n",
                       "detector-recipe": "s.yaml sets lr",
                       "config": "s.yaml sets texture_dir; only 'params' is allowed"}
+
+
+def test_a_submitted_baseline_randomizer_replaces_its_entry_in_place():
+    lane0 = read_config(LANE0)
+    assert lane0 == {"params": {"lane_share": 0}} and _failed(check_config(lane0, str(LANE0))) == {}
+    entry = {"name": "cars", **lane0}
+    arm, variant = with_extra_randomizers(Arm(name="dr", data="dr"), {}, [entry])
+    assert arm.name == "dr-cars"
+    assert variant["randomizers"] == [DEFAULT_RANDOMIZERS[0], entry, *DEFAULT_RANDOMIZERS[2:]]
+    # a new axis is appended; so is an entry with an id of its own (another stream)
+    parked = {"name": "cars", "params": {"max_cars": 2}, "id": "parked"}
+    assert with_randomizers(["camera", "cars"], ["sensor", parked]) == ["camera", "cars", "sensor", parked]
+
+
+@pytest.mark.slow
+def test_the_paper_placement_example_passes_the_checks_as_the_baselines_cars():
+    assert _failed(check("cars", read_config(LANE0), "tiny", where=str(LANE0))) == {}
 
 
 def _dr_entry(arm="dr-sensor"):

@@ -59,6 +59,8 @@ BUILTINS: dict[str, str] = {
     "background": "drbench.generate.randomizers:Background",
     "road_scene": "drbench.generate.randomizers:RoadScene",
     "sensor": "drbench.generate.randomizers:Sensor",
+    "hdri": "drbench.generate.randomizers:Hdri",
+    "clutter": "drbench.generate.randomizers:Clutter",
 }
 
 
@@ -216,6 +218,27 @@ def normalise_entry(entry: str | dict) -> dict:
     if entry.get("id"):
         out["id"] = str(entry["id"])
     return out
+
+
+def _stream_key(entry: str | dict) -> str:
+    entry = normalise_entry(entry)
+    return entry.get("id") or entry["name"]
+
+
+def with_randomizers(base, extra) -> list:
+    """``base`` with ``extra`` added in order; an entry naming one already in ``base`` (same name,
+    or the same ``id``) takes its place there, so a submission can re-parameterise a baseline axis
+    (``drbench submit cars`` with ``lane_share: 0``) instead of running it twice."""
+    merged = list(base)
+    keys = [_stream_key(entry) for entry in merged]
+    for entry in extra:
+        key = _stream_key(entry)
+        if key in keys:
+            merged[keys.index(key)] = entry
+        else:
+            merged.append(entry)
+            keys.append(key)
+    return merged
 
 
 def _format_validation(ref: str, error: ValidationError) -> str:

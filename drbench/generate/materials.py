@@ -145,8 +145,9 @@ _IMAGES: dict[str, bpy.types.Image] = {}
 MAX_CACHED_IMAGES = 64
 
 
-def _image(path: str) -> bpy.types.Image:
-    """A texture image, loaded once per worker (kept across images, at most MAX_CACHED_IMAGES)."""
+def library_image(path: str) -> bpy.types.Image:
+    """An image file (a texture, an HDRI), loaded once per worker (kept across images, at most
+    MAX_CACHED_IMAGES)."""
     image = _IMAGES.get(path)
     if image is not None:
         try:
@@ -178,7 +179,7 @@ def image_texture(name: str, path: str, rng: np.random.Generator) -> bpy.types.M
     mapping.inputs["Rotation"].default_value = rng.uniform(0, np.pi, 3).tolist()
     mapping.inputs["Location"].default_value = rng.uniform(-10, 10, 3).tolist()
     texture = tree.nodes.new("ShaderNodeTexImage")
-    texture.image = _image(path)
+    texture.image = library_image(path)
     texture.projection = "BOX"
     texture.projection_blend = 0.2
     tree.links.new(coords.outputs["Object"], mapping.inputs["Vector"])

@@ -21,9 +21,10 @@ import bpy
 import numpy as np
 from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Vector
+from pydantic import field_validator
 
 from drbench.generate import background as backgrounds
-from drbench.generate import car_library, imported, materials, props, road
+from drbench.generate import car_library, clutter, hdri, imported, materials, props, road
 from drbench.generate import cars as car_models
 from drbench.generate.api import BUILTINS, Randomizer, RandomizerError, Range, instantiate, resolve
 from drbench.generate.meshes import extent
@@ -304,6 +305,83 @@ class RoadScene(Randomizer):
         road.build_facades(ctx, rng, "facades", setback=shoulder + sidewalk + 0.5,
                            min_height=self.min_building_height, max_height=self.max_building_height,
                            gap_share=self.building_gap_share, palette=self.facade_colours)
+
+
+class Hdri(Randomizer):
+    """One of Blender's own photographic HDRIs (hdri.py; ``maps`` by name, empty: all) as the
+    world light, at a random turn about the vertical, a small tilt (±``max_tilt`` degrees) and a
+    mean radiance between ``min_strength`` and ``max_strength``; for a share ``background_share``
+    of images also drawn behind the scene as the camera sees it, so that real trees, buildings
+    and sky stand behind the cars. Add it after ``lights`` and ``background`` (it replaces their
+    sky, the lamps stay, and in that share their backdrop) and after anything that moves the
+    camera (the backdrop is drawn for the camera as it is here)."""
+
+    maps: tuple[str, ...] = ()
+    min_strength: Annotated[float, Range(0.0, 20.0)] = 0.3
+    max_strength: Annotated[float, Range(0.0, 20.0)] = 1.5
+    max_tilt: Annotated[float, Range(0.0, 30.0)] = 3.0
+    background_share: Share = 0.8
+
+    @field_validator("maps")
+    @classmethod
+    def _known_maps(cls, maps: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(maps) - set(hdri.hdri_files()))
+        if unknown:
+            raise ValueError(f"unknown maps {unknown} (Blender ships: {', '.join(hdri.hdri_files())})")
+        return maps
+
+    def sample(self, ctx: SceneContext, rng: np.random.Generator) -> None:
+        files = hdri.hdri_files()
+        names = list(self.maps) or list(files)
+        path = files[names[int(rng.integers(len(names)))]]
+        rotation = (math.radians(rng.uniform(-self.max_tilt, self.max_tilt)), 0.0, rng.uniform(-math.pi, math.pi))
+        equirect, mean = hdri.load(path)
+        strength = rng.uniform(self.min_strength, self.max_strength) / mean
+        hdri.world_nodes(ctx.scene.world, path, rotation, strength)
+        if rng.random() < self.background_share:
+            lookup = hdri.lookup_matrix(ctx.camera.rotation_euler, rotation)
+            ctx.background = functools.partial(hdri.view, equirect, lookup, ctx.hfov, strength,
+                                               ctx.settings.height, ctx.settings.width)
+
+
+class Clutter(Randomizer):
+    """Natural clutter at ground level as hard negatives (clutter.py): for a share ``road_share``
+    an asphalt road with lane markings and kerbs around the cars' lanes; per side of the road,
+    with these shares, a row of buildings with window grids and shop fronts, a hedge, a row of
+    trees and a tree line farther back; and up to ``max_bushes`` bushes and ``max_trees`` single
+    trees on free ground in view. Nothing is labelled; everything keeps clear of the cars. Add it
+    after ``cars``; use it instead of ``road_scene`` (both lay a road)."""
+
+    road_share: Share = 0.7
+    building_share: Share = 0.4
+    hedge_share: Share = 0.35
+    tree_row_share: Share = 0.4
+    tree_line_share: Share = 0.5
+    max_bushes: Count = 6
+    max_trees: Count = 3
+    min_building_height: Annotated[float, Range(1.0, 100.0)] = 3.0
+    max_building_height: Annotated[float, Range(1.0, 100.0)] = 20.0
+    random_texture_share: Share = 0.15
+
+    def sample(self, ctx: SceneContext, rng: np.random.Generator) -> None:
+        if not ctx.lanes:
+            _draw_lanes(ctx, rng)
+        shoulder, sidewalk = rng.uniform(0.3, 1.5), rng.uniform(1.0, 4.0)
+        if rng.random() < self.road_share:
+            road.build_road(ctx, rng, "clutter.road", shoulder=shoulder, dash=rng.uniform(2.0, 4.0),
+                            gap=rng.uniform(4.0, 10.0), sidewalk=sidewalk,
+                            asphalt=clutter.asphalt("clutter.road.asphalt", rng))
+        sides = tuple(side for side in (-1, 1) if rng.random() < self.building_share)
+        if sides:
+            road.build_facades(ctx, rng, "clutter.buildings", setback=shoulder + sidewalk + rng.uniform(0.5, 5.0),
+                               min_height=self.min_building_height, max_height=self.max_building_height,
+                               gap_share=0.15, palette=3, facade=clutter.facade, sides=sides)
+        clutter.build_vegetation(ctx, rng, "clutter.vegetation", verge=shoulder + sidewalk,
+                                 hedge_share=self.hedge_share, tree_row_share=self.tree_row_share,
+                                 tree_line_share=self.tree_line_share,
+                                 bushes=int(rng.integers(self.max_bushes + 1)),
+                                 trees=int(rng.integers(self.max_trees + 1)),
+                                 random_texture_share=self.random_texture_share)
 
 
 class Sensor(Randomizer):

@@ -28,8 +28,8 @@ def to_world(ctx: SceneContext, along: float, offset: float) -> tuple[float, flo
     return (along * math.cos(yaw) + offset * math.sin(yaw), along * math.sin(yaw) - offset * math.cos(yaw))
 
 
-def _fits_box(ctx: SceneContext, along: float, offset: float, length: float, width: float,
-              camera_clearance: float = 0.0) -> list | None:
+def fits_box(ctx: SceneContext, along: float, offset: float, length: float, width: float,
+             camera_clearance: float = 0.0) -> list | None:
     """The ground circles of a road-aligned box if it overlaps nothing placed (and keeps
     ``camera_clearance`` metres from the camera, which may stand beside the road), else None."""
     x, y = to_world(ctx, along, offset)
@@ -45,8 +45,9 @@ def road_edges(ctx: SceneContext, shoulder: float) -> tuple[float, float]:
 
 
 def build_road(ctx: SceneContext, rng: np.random.Generator, name: str, *, shoulder: float,
-               dash: float, gap: float, sidewalk: float):
-    """Asphalt strip, dashed lines between lanes, solid edge lines and raised sidewalks."""
+               dash: float, gap: float, sidewalk: float, asphalt=None):
+    """Asphalt strip, dashed lines between lanes, solid edge lines and raised sidewalks;
+    ``asphalt`` (a material) replaces the plain dark grey."""
     builder = MeshBuilder()
     right, left = road_edges(ctx, shoulder)
     length = ROAD_END - ROAD_START
@@ -64,13 +65,15 @@ def build_road(ctx: SceneContext, rng: np.random.Generator, name: str, *, should
     for side, edge in ((-1, right), (1, left)):
         centre = edge + side * sidewalk / 2
         for along in np.arange(ROAD_START, ROAD_END, SEGMENT):
-            circles = _fits_box(ctx, along + SEGMENT / 2, centre, SEGMENT, sidewalk)
+            circles = fits_box(ctx, along + SEGMENT / 2, centre, SEGMENT, sidewalk)
             if circles is not None:
                 builder.box((along + SEGMENT / 2, -centre, kerb_height / 2), (SEGMENT, sidewalk, kerb_height), KERB)
     grey = rng.uniform(0.02, 0.12)
     marking = (0.9, 0.9, 0.85, 1.0) if rng.random() < 0.8 else (0.9, 0.7, 0.1, 1.0)
     kerb = rng.uniform(0.25, 0.6)
-    obj = builder.to_object(name, [materials.solid(f"{name}.asphalt", (grey, grey, grey * 1.05, 1.0), roughness=0.9),
+    if asphalt is None:
+        asphalt = materials.solid(f"{name}.asphalt", (grey, grey, grey * 1.05, 1.0), roughness=0.9)
+    obj = builder.to_object(name, [asphalt,
                                    materials.solid(f"{name}.marking", marking, roughness=0.6),
                                    materials.solid(f"{name}.kerb", (kerb, kerb, kerb * 0.97, 1.0), roughness=0.8)],
                             ctx.collection)
@@ -78,20 +81,28 @@ def build_road(ctx: SceneContext, rng: np.random.Generator, name: str, *, should
     return obj
 
 
+def _plain_facade(name: str, rng: np.random.Generator):
+    return materials.solid(name, materials.random_color(rng), roughness=rng.uniform(0.4, 0.95))
+
+
 def build_facades(ctx: SceneContext, rng: np.random.Generator, name: str, *, setback: float,
-                  min_height: float, max_height: float, gap_share: float, palette: int):
-    """Rows of box buildings along both sides, each clear of everything already placed."""
+                  min_height: float, max_height: float, gap_share: float, palette: int,
+                  facade=_plain_facade, sides=(-1, 1)):
+    """Rows of box buildings along the road's ``sides`` (-1 right, 1 left), each clear of
+    everything already placed; ``facade(name, rng)`` makes each of the ``palette`` materials."""
     builder = MeshBuilder()
     right, left = road_edges(ctx, 0.0)
     count = 0
     for side, edge in ((-1, right), (1, left)):
+        if side not in sides:
+            continue
         along = ROAD_START + rng.uniform(0, 10)
         while along < ROAD_END:
             length = rng.uniform(6, 30)
             depth = rng.uniform(6, 15)
             if rng.random() >= gap_share:
                 offset = edge + side * (setback + rng.uniform(0, 2) + depth / 2)
-                circles = _fits_box(ctx, along + length / 2, offset, length, depth, camera_clearance=3.0)
+                circles = fits_box(ctx, along + length / 2, offset, length, depth, camera_clearance=3.0)
                 if circles is not None:
                     height = rng.uniform(min_height, max_height)
                     builder.box((along + length / 2, -offset, height / 2), (length, depth, height),
@@ -101,8 +112,6 @@ def build_facades(ctx: SceneContext, rng: np.random.Generator, name: str, *, set
             along += length + rng.uniform(0.5, 8)
     if count == 0:
         return None
-    obj = builder.to_object(name, [materials.solid(f"{name}.facade.{i}", materials.random_color(rng),
-                                                   roughness=rng.uniform(0.4, 0.95)) for i in range(palette)],
-                            ctx.collection)
+    obj = builder.to_object(name, [facade(f"{name}.facade.{i}", rng) for i in range(palette)], ctx.collection)
     obj.rotation_euler = (0.0, 0.0, ctx.road_yaw)
     return obj

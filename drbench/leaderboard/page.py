@@ -4,7 +4,9 @@ Everything is inline (CSS, a few lines of JS, PR curves as SVG drawn here from
 each entry's ``pr_curves``); only the contact-sheet thumbnails are separate
 files, linked relative to the page. Each entry with stored predictions shows its error
 breakdown at IoU 0.5, easy (counts and AP40 costs only: the page is committed, and
-KITTI's licence keeps real frames off it). One table per test split, one row per
+KITTI's licence keeps real frames off it); the same page built in the git-ignored
+gallery folder also shows each entry's worst errors cut from the real frames
+(``gallery``). One table per test split, one row per
 scored model (``ranking.ranked_by_split``). Click a header to sort every table;
 ``#sort=KEY:asc`` (or ``:desc``) in the address sorts on load, so a sorted view can be linked.
 """
@@ -21,6 +23,7 @@ from drbench.data.levels import LEVEL_NAMES
 from drbench.evaluate.errors import ERRORS
 from drbench.leaderboard.breakdown import LABELS, entry_breakdown
 from drbench.leaderboard.entries import EntryError
+from drbench.leaderboard.gallery import TOP_K, Gallery, score_text
 from drbench.leaderboard.ranking import BoardRow, delta_text, other_splits, ranked_by_split
 
 IOUS = ("0.5", "0.7")
@@ -98,6 +101,9 @@ small { color: #666; }
 .run { display: inline-block; width: 150px; overflow-wrap: anywhere; }
 .placeholder { color: #666; font-style: italic; }
 img.thumb { width: 220px; display: block; }
+"""
+GALLERY_STYLE = """details.gallery div { display: flex; flex-wrap: wrap; gap: 3px; max-width: 560px; }
+details.gallery img { height: 90px; }
 """
 
 SCRIPT = """
@@ -181,9 +187,29 @@ def _data_cell(entry: dict, board_dir: Path, page_dir: Path) -> str:
 ERROR_CELL = ("0.5", "easy")
 
 
-def _errors_cell(entry: dict, board_dir: Path, kitti_root: Path | None) -> str:
+def _gallery_details(run_id: str, gallery: Gallery, page_dir: Path) -> str:
+    """The entry's crops, folded; refused on a page outside their folder, so a real frame never
+    reaches a page that is committed."""
+    links = []
+    for crop in [*gallery.false_positives, *gallery.missed]:
+        path = crop.path.resolve()
+        if path.parent.parent != page_dir:  # crops lie in GALLERY_DIR/<run_id>/
+            raise ValueError(f"{path}: a crop of a real frame can only be shown by a page in its own "
+                             f"git-ignored folder, not by one in {page_dir}")
+        source = html.escape(path.relative_to(page_dir).as_posix())
+        links.append(f'<a href="{source}"><img src="{source}" alt="{html.escape(crop.caption)}"></a>')
+    whose = "" if gallery.prediction_set == run_id else f" of {html.escape(gallery.prediction_set)}"
+    missed = f"{len(gallery.missed)} largest missed cars" if gallery.missed else "no missed car"
+    at = ("at any score (no operating point)" if gallery.threshold == -float("inf")
+          else f"at score ≥ {score_text(gallery.threshold)} (best F1)")
+    return (f'<details class="gallery"><summary>crops{whose}: top {len(gallery.false_positives)} false '
+            f'positives, {missed} {at}</summary><div>{"".join(links)}</div></details>')
+
+
+def _errors_cell(entry: dict, board_dir: Path, page_dir: Path, kitti_root: Path | None,
+                 gallery: dict[str, Gallery]) -> str:
     """The entry's error breakdown at IoU 0.5, easy, on its ranked split: per error type its
-    count at the best-F1 threshold and the AP40 an oracle fixing it gains."""
+    count at the best-F1 threshold and the AP40 an oracle fixing it gains; then its crops, if given."""
     if "predictions" not in entry and "aggregate" not in entry:
         return '<span class="placeholder">no stored predictions</span>'
     if kitti_root is None:
@@ -193,18 +219,20 @@ def _errors_cell(entry: dict, board_dir: Path, kitti_root: Path | None) -> str:
     lines = [f"{LABELS[kind]} {cell['errors'][kind].get('at_operating_point', cell['errors'][kind]['count']):.0f} "
              f"({cell['errors'][kind]['dap40']:+.1f})" for kind in ERRORS]
     lines.append(f"FP/image {cell['operating_point']['fp_per_image']:.2f}")
-    return f"<small>{'<br>'.join(lines)}</small>"
+    run_id = entry["run_id"]
+    crops = _gallery_details(run_id, gallery[run_id], page_dir) if run_id in gallery else ""
+    return f"<small>{'<br>'.join(lines)}</small>{crops}"
 
 
 def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_dir: Path,
-           shown: tuple[Column, ...], kitti_root: Path | None) -> str:
+           shown: tuple[Column, ...], kitti_root: Path | None, gallery: dict[str, Gallery]) -> str:
     """One split's section: its heading and its ranked table."""
     lines = []
     for rank, row in enumerate(rows, start=1):
         cells = [f'<td class="num">{rank}</td>'] + [
             f'<td{" class=num" if c.numeric else ""} data-sort="{html.escape(str(c.sort_value(row)))}">'
             f"{c.text(row)}</td>" for c in shown]
-        cells += [f"<td>{_errors_cell(row.entry, board_dir, kitti_root)}</td>",
+        cells += [f"<td>{_errors_cell(row.entry, board_dir, page_dir, kitti_root, gallery)}</td>",
                   f"<td>{_data_cell(row.entry, board_dir, page_dir)}</td>", f"<td>{pr_svg(row.entry)}</td>"]
         lines.append(f'<tr data-run="{html.escape(row.entry["run_id"])}">{"".join(cells)}</tr>')
     return (f"<h2>AP40 on {html.escape(split)}</h2>\n"
@@ -212,12 +240,22 @@ def _table(split: str, rows: list[BoardRow], head: str, board_dir: Path, page_di
             f"<tbody>\n{chr(10).join(lines)}\n</tbody></table>")
 
 
+_GALLERY_NOTE = f"""<p><b>Not for committing:</b> this copy of the board shows, under each entry's errors,
+its {TOP_K} highest-scoring false positives and {TOP_K} largest missed cars at IoU 0.5, easy, at its best-F1
+score threshold (missed: no box scoring at least that on the car at IoU above 0.5), cut from the real KITTI
+frames where it was built (box drawn; caption: kind and score, or the threshold and the best score a box on
+the car got; size, frame). It and its crops live in a git-ignored folder: KITTI's licence keeps real frames
+off the committed board.</p>
+"""
+
+
 def render_html(entries: list[dict], board_dir: Path, page_path: Path, deltas: dict[str, dict] | None = None,
-                kitti_root: Path | None = None) -> str:
+                kitti_root: Path | None = None, gallery: dict[str, Gallery] | None = None) -> str:
     """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``.
 
     ``deltas``: stored comparisons with the profile's baseline by run id (``baseline_deltas``); the
-    error breakdowns need the real labels of ``kitti_root`` (without it, a placeholder).
+    error breakdowns need the real labels of ``kitti_root`` (without it, a placeholder). ``gallery``:
+    crops of real frames by run id (``gallery.board_gallery``), only for a page in their folder.
     """
     board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
     shown = columns(deltas or {})
@@ -227,12 +265,13 @@ def render_html(entries: list[dict], board_dir: Path, page_path: Path, deltas: d
         for c in shown] + ["<th>errors @0.5 easy<br><small>n at best F1 (AP40 cost)</small></th>",
                              "<th>training data</th>", "<th>PR curves<br><small>precision over recall</small></th>"])
     by_split = ranked_by_split(entries)
-    tables = [_table(split, rows, head, board_dir, page_dir, shown, kitti_root) for split, rows in by_split.items()]
+    tables = [_table(split, rows, head, board_dir, page_dir, shown, kitti_root, gallery or {})
+              for split, rows in by_split.items()]
     n_models = sum(len(rows) for rows in by_split.values())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>drbench leaderboard</title>
-<style>{STYLE}</style></head>
+<style>{STYLE}{GALLERY_STYLE if gallery else ""}</style></head>
 <body>
 <h1>drbench leaderboard</h1>
 <p>{len(entries)} entries, {n_models} scored models: one row per model (entries with equal train, predict
@@ -244,7 +283,7 @@ Click a column header to sort. <i>errors</i>: what costs AP40 at IoU 0.5, easy (
 errors RUN</code> gives every IoU and level): each error type's count among the detections at the
 best-F1 score threshold (missed cars: all) and, in brackets, the AP40 an oracle fixing that type
 gains; then false positives per image at that threshold.</p>
-{chr(10).join(tables)}
+{_GALLERY_NOTE if gallery else ""}{chr(10).join(tables)}
 <script>{SCRIPT}</script>
 </body></html>
 """

@@ -22,7 +22,7 @@ from drbench.data.vkitti import detect_layout, to_kitti_layout
 from drbench.detectors.detection_limits import MAX_PER_IMAGE, SCORE_THRESHOLD
 from drbench.detectors.mmdet_config import config_digest
 from drbench.events import EVENT_LOG, Event, EventLog
-from drbench.generate.api import normalise_entry
+from drbench.generate.api import normalise_entry, with_randomizers
 from drbench.generate.ray_shards import generate_on_ray
 from drbench.generate.local_run import generate
 from drbench.generate.preview import contact_sheet
@@ -72,10 +72,11 @@ def expand_arms(arms: list[Arm], settings: dict) -> list[tuple[Arm, dict]]:
 
 
 def with_extra_randomizers(arm: Arm, variant: dict, extra: list) -> tuple[Arm, dict]:
-    """The arm with randomizers appended to its list (named after them: ``dr-road-scene``)."""
+    """The arm with randomizers added to its list (named after them: ``dr-road-scene``); one
+    already in the list (``cars``) is replaced there by the given entry, parameters included."""
     names = [normalise_entry(e)["name"].rsplit(":", 1)[-1] for e in extra]
     suffix = "-".join(re.sub(r"[^a-z0-9]+", "-", n.lower()).strip("-") for n in names)
-    randomizers = list(variant.get("randomizers", DEFAULT_RANDOMIZERS)) + list(extra)
+    randomizers = with_randomizers(variant.get("randomizers", DEFAULT_RANDOMIZERS), extra)
     return arm.model_copy(update={"name": f"{arm.name}-{suffix}"}), {**variant, "randomizers": randomizers}
 
 

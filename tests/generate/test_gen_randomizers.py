@@ -141,3 +141,28 @@ def test_the_worked_example_from_a_config_file(tmp_path):
     assert result["generated"] == 1, result["failed"]
     streams = {r["stream"]: r["params"] for r in _manifest(tmp_path / "out")["randomizers"]}
     assert streams["billboards"]["max_count"] == 2 and streams["billboards"]["max_width"] == 6.0
+
+
+def _car_yaws(lane_share: float, images: int = 12) -> np.ndarray:
+    """The cars' headings relative to the road over a few scenes (built in-process, not rendered)."""
+    from drbench.generate import randomizers as axes
+    from drbench.generate.scene import new_scene
+
+    cars = {"name": "cars", "params": {"lane_share": lane_share, "min_cars": 8, "max_cars": 8}}
+    yaws = []
+    for seed in range(images):
+        ctx = new_scene(Settings(**TINY, randomizers=("camera", cars)))
+        axes.apply(ctx, image_seed=seed, index=seed)
+        yaws += [car.rotation_euler.z - ctx.road_yaw for car in ctx.cars]
+    return np.mod(yaws, 2 * np.pi)
+
+
+def test_lane_share_zero_spreads_the_cars_yaws_over_the_circle():
+    paper = _car_yaws(0.0)
+    assert len(paper) >= 80
+    counts = np.histogram(paper, bins=8, range=(0, 2 * np.pi))[0]
+    assert counts.min() >= 0.4 * len(paper) / 8, counts  # every 45° sector is used
+    assert abs(np.exp(1j * paper).mean()) < 0.2  # no preferred heading
+    # the default puts most cars along the road, either way: near 0 or pi
+    along = np.abs(np.sin(_car_yaws(0.65))) < np.sin(np.radians(15))
+    assert along.mean() > 0.5 and (np.abs(np.sin(paper)) < np.sin(np.radians(15))).mean() < 0.3
