@@ -515,8 +515,8 @@ def compare_arguments(cp: argparse.ArgumentParser) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
-    from drbench.leaderboard.comparison import (compare_entries, comparison_table, entry_path, errors_table,
-                                                in_words)
+    from drbench.leaderboard.comparison import (background_table, compare_entries, comparison_table, entry_path,
+                                                errors_table, in_words)
 
     board_dir = _board_dir(args)
     result = compare_entries(entry_path(args.a, board_dir), entry_path(args.b, board_dir),
@@ -529,6 +529,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                   f"B: {result['b']['run_id']} ({result['b']['entry']})")
     console.print(comparison_table(result))
     console.print(errors_table(result))
+    console.print(background_table(result))
     console.print(in_words(result))
     return 0
 

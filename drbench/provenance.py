@@ -25,6 +25,7 @@ def versions() -> dict[str, str]:
 
 COMMIT_ENV = "DRBENCH_GIT_COMMIT"  # set at build time in the Docker images (docker/build.sh)
 DIRTY_ENV = "DRBENCH_GIT_DIRTY"    # "true"/"false": the build's tree had uncommitted changes
+OUTPUT_DIR = "leaderboards"         # written by runs; not a change to the code that made them
 
 
 def git_commit(root: Path = REPO_ROOT) -> dict[str, object]:
@@ -38,7 +39,10 @@ def git_commit(root: Path = REPO_ROOT) -> dict[str, object]:
         return subprocess.run(["git", *args], cwd=root, capture_output=True,
                               text=True, check=True).stdout.strip()
     try:
-        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain"))}
+        # the board folder holds what runs write (entries, predictions, pages): a multi-arm run's
+        # own earlier entries must not mark its later ones as made from an edited tree
+        changed = git("status", "--porcelain", "--", ".", f":(exclude){OUTPUT_DIR}")
+        return {"commit": git("rev-parse", "HEAD"), "dirty": bool(changed)}
     except (OSError, subprocess.CalledProcessError):
         pass
     built_from = os.environ.get(COMMIT_ENV, "").strip()

@@ -24,6 +24,7 @@ from drbench.data.splits import SPLITS, split_frames
 from drbench.evaluate.devkit import pack
 from drbench.evaluate.errors import ERRORS, mean_breakdown
 from drbench.evaluate.paired import paired_bootstrap, verdict
+from drbench.leaderboard.background import background_bootstrap
 from drbench.leaderboard.entries import REFERENCE_PREFIX, read_entry
 from drbench.leaderboard.predictions import read_predictions
 from drbench.leaderboard.ranking import HEADLINE
@@ -82,7 +83,11 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
     ``results``: ``{iou: {level: {"ap11"|"ap40": {"a", "b", "delta", "ci95", "p_value",
     "verdict"}}}}``, AP in points, from A's point of view; ``a`` / ``b``: the entry file, its
     run id, its number of seeds and the run ids of its prediction sets (one per seed);
-    ``errors``: the error breakdowns' differences (:func:`breakdown_deltas`).
+    ``errors``: the error breakdowns' differences (:func:`breakdown_deltas`);
+    ``background_fp_per_image``: ``{iou: {level: {"a", "b", "delta", "ci95", "p_value", "verdict"}}}``,
+    background false positives per image at each side's best-F1 threshold, A − B with a paired
+    interval on the AP comparison's own resampled frames and seeds
+    (:func:`drbench.leaderboard.background.background_bootstrap`).
     """
     paths = {"a": path_a, "b": path_b}
     entries = {side: read_entry(path) for side, path in paths.items()}
@@ -96,8 +101,10 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
     runs = {side: [pack(ground_truth, [p[f] for f in frames]) for p in sets]
             for side, sets in predictions.items()}
     report = paired_bootstrap(runs["a"], runs["b"], np.random.default_rng(seed), n_resamples)
-    breakdowns = {side: mean_breakdown(ground_truth, [[p[f] for f in frames] for p in sets])
-                  for side, sets in predictions.items()}
+    detections = {side: [[p[f] for f in frames] for p in sets] for side, sets in predictions.items()}
+    breakdowns = {side: mean_breakdown(ground_truth, sets) for side, sets in detections.items()}
+    background = background_bootstrap(ground_truth, detections["a"], detections["b"],
+                                      np.random.default_rng(seed), n_resamples)  # the same draws as AP's
     sides = {side: {"entry": str(paths[side]), "run_id": entries[side]["run_id"], "seeds": len(sources[side]),
                     "prediction_sets": [entry["run_id"] for _, entry in sources[side]]}
              for side in paths}
@@ -112,6 +119,7 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
                                for level, metrics in levels.items()}
                     for iou, levels in report.items()},
         "errors": breakdown_deltas(breakdowns["a"], breakdowns["b"]),
+        "background_fp_per_image": background,
     }
 
 
@@ -174,14 +182,42 @@ def errors_table(result: dict) -> Table:
     return table
 
 
+def background_table(result: dict) -> Table:
+    """Background false positives per image at each side's best-F1 threshold: A, B, A − B with
+    its paired 95 % interval, p and the verdict, at the errors table's three cells."""
+    table = Table(title="Background false positives per image at the best-F1 threshold", title_justify="left",
+                  box=box.SIMPLE_HEAD, collapse_padding=True)
+    for column in ("at", "A", "B", "A − B [95 %]", "p", "A has"):
+        table.add_column(column, justify="left" if column in ("at", "A has") else "right")
+    for iou, level in ERROR_CELLS:
+        cell = result["background_fp_per_image"][iou][LEVEL_OF[level]]
+        table.add_row(f"IoU {iou} {level}", f"{cell['a']:.2f}", f"{cell['b']:.2f}", _fp_interval(cell),
+                      f"{cell['p_value']:.2f}", cell["verdict"])
+    return table
+
+
+def _fp_interval(cell: dict) -> str:
+    low, high = cell["ci95"]
+    return f"{cell['delta']:+.2f} [{low:.2f}, {high:.2f}]"
+
+
 def in_words(result: dict, a: str = "A", b: str = "B") -> str:
-    """The headline cell (AP40 at 0.5 easy) as one sentence, naming the sides ``a`` and ``b``."""
+    """The headline cell (AP40 at 0.5 easy) as one sentence, naming the sides ``a`` and ``b``,
+    and its background false positives per image (when the result has them) as a second."""
     iou, level = HEADLINE
     cell = result["results"][iou][level]["ap40"]
     claim = (f"{a} and {b} are not distinguishable" if cell["verdict"] == "not distinguishable"
              else f"{a} is {cell['verdict']} than {b}")
-    return (f"{claim} at AP40@{iou} {level}: {_interval(cell)}, p = {cell['p_value']:.2f}, "
-            f"on {result['n_frames']} frames, {result['a']['seeds']} x {result['b']['seeds']} seeds")
+    words = (f"{claim} at AP40@{iou} {level}: {_interval(cell)}, p = {cell['p_value']:.2f}, "
+             f"on {result['n_frames']} frames, {result['a']['seeds']} x {result['b']['seeds']} seeds")
+    if "background_fp_per_image" not in result:
+        return words
+    fp = result["background_fp_per_image"][iou][level]
+    fp_claim = (f"{a} and {b} are not distinguishable in" if fp["verdict"] == "not distinguishable"
+                else f"{a} has {fp['verdict']}")
+    return (f"{words}. {fp_claim} background false positives per image at each side's best-F1 threshold "
+            f"at IoU {iou} {level}: {fp['a']:.2f} vs {fp['b']:.2f}, {_fp_interval(fp)}, "
+            f"p = {fp['p_value']:.2f}")
 
 
 def against_baseline(entry_file: Path, board_dir: Path, kitti_root: Path) -> str:
