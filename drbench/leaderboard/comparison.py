@@ -24,7 +24,7 @@ from drbench.data.splits import SPLITS, split_frames
 from drbench.evaluate.devkit import pack
 from drbench.evaluate.errors import ERRORS, mean_breakdown
 from drbench.evaluate.paired import paired_bootstrap, verdict
-from drbench.leaderboard.background import background_bootstrap
+from drbench.leaderboard.background_errors import background_bootstrap
 from drbench.leaderboard.entries import REFERENCE_PREFIX, read_entry
 from drbench.leaderboard.predictions import read_predictions
 from drbench.leaderboard.ranking import HEADLINE
@@ -87,7 +87,7 @@ def compare_entries(path_a: Path, path_b: Path, kitti_root: Path, split: str | N
     ``background_fp_per_image``: ``{iou: {level: {"a", "b", "delta", "ci95", "p_value", "verdict"}}}``,
     background false positives per image at each side's best-F1 threshold, A − B with a paired
     interval on the AP comparison's own resampled frames and seeds
-    (:func:`drbench.leaderboard.background.background_bootstrap`).
+    (:func:`drbench.leaderboard.background_errors.background_bootstrap`).
     """
     paths = {"a": path_a, "b": path_b}
     entries = {side: read_entry(path) for side, path in paths.items()}

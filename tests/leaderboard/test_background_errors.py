@@ -14,7 +14,7 @@ from drbench.cli import main
 from drbench.data.kitti import KittiObject, read_labels
 from drbench.data.levels import LEVELS
 from drbench.data.splits import split_frames
-from drbench.leaderboard.background import background_bootstrap, background_per_frame
+from drbench.leaderboard.background_errors import background_bootstrap, background_per_frame
 from drbench.leaderboard.comparison import compare_entries, in_words, prediction_entries
 from drbench.leaderboard.entries import read_entry
 from drbench.leaderboard.predictions import read_predictions
