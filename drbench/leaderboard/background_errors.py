@@ -26,6 +26,7 @@ from drbench.evaluate.devkit import (
     pack,
 )
 from drbench.evaluate.errors import classify
+from drbench.evaluate.paired import _seed_mean  # the AP comparison's own seed averaging
 
 KIND = "background"
 
@@ -41,11 +42,6 @@ def background_per_frame(ground_truth: list[list[KittiObject]], detections: list
     return np.array([sum(kind == KIND and (threshold is None or det.score >= threshold)
                          for kind, det in zip(kinds, dets))
                      for kinds, dets in zip(found.kind, detections)], dtype=np.int64)
-
-
-def _seed_mean(per_seed: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """``per_seed`` [K, B] each seed's mean in each replicate; ``draws`` [B, K] seeds drawn."""
-    return per_seed[draws.T, np.arange(per_seed.shape[1])].mean(axis=0)
 
 
 def verdict(cell: dict) -> str:
