@@ -534,6 +534,30 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def verify_arguments(vf: argparse.ArgumentParser) -> None:
+    vf.add_argument("--board-dir", type=Path, default=None, help="the leaderboard folder (default ./leaderboards)")
+    vf.add_argument("--kitti-root", default=None)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    # lazy: jsonschema and the devkit, not needed for --help
+    from drbench.leaderboard.verify import TOLERANCE, verify_board
+
+    board_dir = _board_dir(args)
+    verdicts = verify_board(board_dir, kitti_root(args.kitti_root))
+    table = Table(title=f"{board_dir}: stated AP against AP recomputed from the stored predictions")
+    for column in ("entry", "splits", "cells", "verdict"):
+        table.add_column(column)
+    for v in verdicts:
+        table.add_row(v.path.name, ", ".join(v.splits), str(v.cells),
+                      "[green]recomputes[/]" if v.ok else "[red]" + "\n".join(v.problems or ["no score"]) + "[/]")
+    console.print(table)
+    failed = [v for v in verdicts if not v.ok]
+    console.print(f"{len(verdicts) - len(failed)} of {len(verdicts)} entries recompute to within {TOLERANCE} AP"
+                  + (f"; {len(failed)} do not" if failed else ""))
+    return 1 if failed or not verdicts else 0
+
+
 def errors_arguments(er: argparse.ArgumentParser) -> None:
     er.add_argument("entry", metavar="ENTRY", help="leaderboard entry file, or a run id in --board-dir")
     er.add_argument("--json", action="store_true", help="print the whole breakdown as JSON instead of tables")
@@ -631,6 +655,13 @@ COMMANDS = (  # in the order --help lists them
             "of an aggregated entry resampled too): AP of A and B, A - B with its 95 % interval, "
             "p and a verdict per IoU and level, and A - B of the error breakdown (see drbench "
             "errors). The archives are checked against their entries first."),
+    Command("verify", verify_arguments, cmd_verify,
+            help="recompute every entry's AP from its stored predictions",
+            description="Read each entry in the leaderboard folder and its prediction archive "
+            "(checked against the entry's SHA-256 and frame list), score the predictions again "
+            "with the devkit's rules on every split the entry states, and compare each AP11/AP40 "
+            "cell; a seed-aggregated entry is the mean of its members. Exit 1 when any entry "
+            "does not recompute, has no predictions, or has a broken archive."),
     Command("errors", errors_arguments, cmd_errors,
             help="what costs an entry AP: a TIDE-style error breakdown",
             description="Re-score an entry's stored predictions and break its lost AP40 down by the "

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow
 
 SMALL = dict(width=320, height=96, samples=1, max_cars=6, masks=True)
 N, SEED = 6, 11
+ATTEMPTS = 3  # fresh runs in which both nodes must render at least once (a start-up race)
 FOLDERS = ("image_2", "label_2", "mask_2", "label_json")
 
 
@@ -51,20 +52,28 @@ def _same_data_set(a: Path, b: Path) -> None:
 
 
 def test_two_nodes_render_the_one_process_data_set(cluster, one_process, tmp_path):
+    """Chunks go to whichever actor is idle, so an actor whose Blender starts late can find the
+    queue empty: a run on one node is still a correct run, and the test tries again (up to
+    ATTEMPTS fresh runs) until one spreads; it fails if none does."""
     address, _ = cluster
     reference, single_seconds = one_process
-    log = EventLog(tmp_path / "events.jsonl")
-    result = generate_on_ray(tmp_path / "ray", N, SEED, Settings(**SMALL), address=address, chunk=1,
-                             progress=False, events=log)
-    print(f"\none process: {single_seconds:.1f} s; Ray, 2 workers on 2 nodes: {result['seconds']:.1f} s "
-          f"(chunks per node {sorted(result['ray']['chunks_per_node'].values())})")
-    _same_data_set(reference, tmp_path / "ray")
-    assert result["generated"] == N and not result["failed"] and result["ray"]["workers"] == 2
-    assert len(result["ray"]["chunks_per_node"]) == 2 and result["ray"]["retried"] == 0  # both nodes rendered
-    assert json.loads((tmp_path / "ray" / "manifest.json").read_text())["complete"]
-    start, stop = read_events(log.path)
-    assert (start.key, start.metadata["indices"]) == (Event.GENERATION_START, list(range(N)))
-    assert (stop.key, stop.metadata["rendered"], stop.metadata["failed"]) == (Event.GENERATION_STOP, N, 0)
+    for attempt in range(ATTEMPTS):
+        out, log = tmp_path / f"ray-{attempt}", EventLog(tmp_path / f"events-{attempt}.jsonl")
+        result = generate_on_ray(out, N, SEED, Settings(**SMALL), address=address, chunk=1,
+                                 progress=False, events=log)
+        per_node = result["ray"]["chunks_per_node"]
+        print(f"\none process: {single_seconds:.1f} s; Ray, 2 workers on 2 nodes: {result['seconds']:.1f} s "
+              f"(chunks per node {sorted(per_node.values())})")
+        _same_data_set(reference, out)
+        assert result["generated"] == N and not result["failed"] and result["ray"]["workers"] == 2
+        assert sum(per_node.values()) == N and result["ray"]["retried"] == 0
+        assert json.loads((out / "manifest.json").read_text())["complete"]
+        start, stop = read_events(log.path)
+        assert (start.key, start.metadata["indices"]) == (Event.GENERATION_START, list(range(N)))
+        assert (stop.key, stop.metadata["rendered"], stop.metadata["failed"]) == (Event.GENERATION_STOP, N, 0)
+        if len(per_node) == 2:  # both nodes rendered
+            return
+    pytest.fail(f"{ATTEMPTS} runs rendered every chunk on one node")
 
 
 def test_generate_command_on_ray_resumes(cluster, one_process, tmp_path, capsys):
