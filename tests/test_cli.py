@@ -61,8 +61,9 @@ def test_board_renders_the_committed_entries_to_the_committed_pages(tmp_path, ca
     assert "drbench leaderboard (AP40 on real-test)" in capsys.readouterr().out, "the ranked table"
     markdown = (board / "README.md").read_text()
     # dr-only's and fine-tune's dr arm share train, predict and evaluate steps: one scored model, one row
-    assert re.search(r"\| \d+ \| dr-only-dr-cpu-733101ea \| dr-only, fine-tune \| cpu \|", markdown)
-    assert "fine-tune-dr-cpu-733101ea" not in markdown and "fine-tune-dr-smoke-1caeef6a" not in markdown
+    shared = re.search(r"\| \d+ \| dr-only-dr-smoke-([0-9a-f]{8}) \| dr-only, fine-tune \| smoke \|", markdown)
+    assert shared and (board / f"fine-tune-dr-smoke-{shared[1]}.json").is_file()
+    assert f"fine-tune-dr-smoke-{shared[1]}" not in markdown
 
 
 def test_protocols_lists_the_registry_and_run_accepts_only_its_names(capsys):

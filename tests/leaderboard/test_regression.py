@@ -65,13 +65,13 @@ def test_different_protocols_are_not_compared():
 
 def test_regress_finds_the_newest_fresh_entry_and_references_stay_off_the_board(tmp_path):
     board = REPO_ROOT / "leaderboards"
-    shutil.copy(board / "dr-only-dr-cpu-733101ea.json", tmp_path)
+    shutil.copy(board / "dr-only-dr-cpu-d230dabc.json", tmp_path)
     shutil.copy(board / "baseline-cpu.json", tmp_path)
     members = json.loads((board / "baseline-cpu.json").read_text())["aggregate"]["members"]
     for run_id in members:  # the seeds behind the reference: its spread is the yardstick
         shutil.copy(board / f"{run_id}.json", tmp_path)
-    assert sorted(e["run_id"] for e in read_entries(tmp_path)) == sorted(["dr-only-dr-cpu-733101ea", *members])
-    assert latest_matching(tmp_path, read_entry(tmp_path / "baseline-cpu.json"))["run_id"] == "dr-only-dr-cpu-733101ea"
+    assert sorted(e["run_id"] for e in read_entries(tmp_path)) == sorted(["dr-only-dr-cpu-d230dabc", *members])
+    assert latest_matching(tmp_path, read_entry(tmp_path / "baseline-cpu.json"))["run_id"] == "dr-only-dr-cpu-d230dabc"
     assert main(["regress", "--baseline", str(tmp_path / "baseline-cpu.json"), "--board-dir", str(tmp_path)]) == 0
     smoke = tmp_path / "smoke"
     smoke.mkdir()
