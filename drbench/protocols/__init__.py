@@ -9,6 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from drbench.generate.settings import ABLATIONS
+
 PROTOCOL_DIR = Path(__file__).resolve().parent
 
 
@@ -27,11 +29,25 @@ class Arm(BaseModel):
     data_fraction: float = Field(1.0, gt=0, le=1)  # share of the profile's DR images
     per_real_n: bool = False  # one arm per N in the profile's real_n
     per_randomizer_off: bool = False  # one arm per randomizer left out
+    # distinct procedural textures per DR image (the paper: 8K for 100K images, 0.08); the
+    # bank scales with the profile's data set so the half-textures arm means the same anywhere
+    texture_bank_per_image: float | None = Field(None, gt=0)
+    ablations: list[str] = []  # generator ablation switches (drbench.generate.settings.ABLATIONS)
 
     @model_validator(mode="after")
     def _one_way_to_name_the_detector(self) -> "Arm":
         if self.detector is not None and self.detectors is not None:
             raise ValueError(f"arm {self.name!r}: give detector or detectors, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _known_ablations_with_what_they_need(self) -> "Arm":
+        unknown = set(self.ablations) - set(ABLATIONS)
+        if unknown:
+            raise ValueError(f"arm {self.name!r}: unknown ablations {sorted(unknown)} "
+                             f"(known: {', '.join(ABLATIONS)})")
+        if "half_textures" in self.ablations and self.texture_bank_per_image is None:
+            raise ValueError(f"arm {self.name!r}: half_textures halves a bank: set texture_bank_per_image")
         return self
 
 

@@ -202,7 +202,8 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
                                    "samples": settings["samples"],
                                    **({"engine": settings["engine"]} if "engine" in settings else {}),
                                    **({"randomizers": variant["randomizers"]}
-                                      if "randomizers" in variant else {})}}
+                                      if "randomizers" in variant else {}),
+                                   **texture_settings(arm, n_images)}}
 
         def generate_data(folder: Path, p=gen_params) -> dict:
             settings_ = Settings.from_dict(p["settings"])
@@ -273,6 +274,17 @@ def prepare_arm(arm: Arm, variant: dict, settings: dict, seed: int, steps: StepR
                          "real_labels": frames_digest(root, split_frames(root, split), ("label_2",))}
                         for split in scored_splits]}
     return job, source
+
+
+def texture_settings(arm: Arm, n_images: int) -> dict:
+    """The arm's texture bank and ablation switches for the generator; none when unset, so
+    the arms without them keep the baseline's generate key (and share its DR set)."""
+    settings = {}
+    if arm.texture_bank_per_image is not None:
+        settings["texture_bank"] = max(2, round(arm.texture_bank_per_image * n_images))
+    if arm.ablations:
+        settings["ablations"] = sorted(arm.ablations)
+    return settings
 
 
 def score_arms(steps: StepRunner, jobs: list[dict]) -> list[dict]:

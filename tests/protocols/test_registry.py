@@ -2,10 +2,10 @@
 
 import pytest
 
-from drbench.generate.settings import DEFAULT_RANDOMIZERS
+from drbench.generate.settings import DEFAULT_RANDOMIZERS, Settings
 from drbench.profiles import profile
 from drbench.protocols import load_protocol, protocol, registry
-from drbench.protocols.runner import expand_arms
+from drbench.protocols.runner import expand_arms, run_protocol
 
 
 def test_registry_holds_the_paper_protocols():
@@ -27,11 +27,28 @@ def test_ablation_rows_follow_the_randomizer_list():
     arms = expand_arms(protocol("ablation").arms, profile("cpu"))
     variants = {arm.name: variant for arm, variant in arms}
     expected = [r for r in DEFAULT_RANDOMIZERS if r != "cars"]
-    assert len(arms) == 1 + len(expected) + 1  # full, one per randomizer, no augmentation
-    assert arms[-1][0].detector == "faster_rcnn_noaug"
+    # full, one per randomizer, no augmentation, a texture bank and half of it
+    assert len(arms) == 1 + len(expected) + 3
+    assert variants["dr-without-augmentation"] == {}
+    assert [arm.detector for arm, _ in arms if arm.name == "dr-without-augmentation"] == ["faster_rcnn_noaug"]
     for off in expected:
         kept = variants[f"dr-without-{off.replace('_', '-')}"]["randomizers"]
         assert off not in kept and len(kept) == len(DEFAULT_RANDOMIZERS) - 1
+
+
+def test_the_half_texture_arm_halves_a_bank_scaled_with_the_data_set(tmp_path):
+    """Only the bank differs between the pair, so their generate keys differ and nothing else;
+    the arms without a bank keep the baseline's DR set."""
+    plan = run_protocol("ablation", "cpu", runs_dir=tmp_path / "runs", board_dir=tmp_path / "board",
+                        dry_run=True)
+    generated = [step["params"]["settings"] for step in plan if step["kind"] == "generate"]
+    full, half = sorted((s for s in generated if "texture_bank" in s), key=lambda s: "ablations" in s)
+    assert full["texture_bank"] == 40 and half["ablations"] == ["half_textures"]
+    assert {k: v for k, v in half.items() if k != "ablations"} == full
+    assert Settings.from_dict(half).active_texture_bank == 20
+    baseline = run_protocol("dr-only", "cpu", runs_dir=tmp_path / "runs", board_dir=tmp_path / "board",
+                            dry_run=True)
+    assert baseline[0]["key"] in {step["key"] for step in plan if step["kind"] == "generate"}
 
 
 def test_synthetic_only_expands_one_arm_per_detector_and_data_source():
@@ -62,6 +79,12 @@ def test_a_bad_protocol_file_is_named(tmp_path):
         load_protocol(bad)
     bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, detector: ssd, detectors: [ssd]}\n")
     with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*detector or detectors, not both"):
+        load_protocol(bad)
+    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, ablations: [no_cars]}\n")
+    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*unknown ablations \['no_cars'\]"):
+        load_protocol(bad)
+    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, ablations: [half_textures]}\n")
+    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*set texture_bank_per_image"):
         load_protocol(bad)
 
 
