@@ -300,6 +300,9 @@ def _protocol_options(args: argparse.Namespace) -> dict:
 def run_arguments(rn: argparse.ArgumentParser) -> None:
     rn.add_argument("protocol", choices=list(protocol_registry()), metavar="PROTOCOL",
                     help=f"one of {', '.join(protocol_registry())} (`drbench protocols` says what each runs)")
+    rn.add_argument("--arms", default=None, metavar="NAME[,NAME]",
+                    help="run only these arms (and the arms whose models they start from), e.g. to split a "
+                    "long study into batches; `drbench protocols --profile P` lists the arms")
     run_options(rn)
 
 
@@ -309,7 +312,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from drbench.protocols.multi_seed import run_seeds
 
     options = _protocol_options(args)
-    run_seeds(lambda seed: run_protocol(args.protocol, args.profile, seed=seed, **options),
+    arms = args.arms.split(",") if args.arms else None
+    run_seeds(lambda seed: run_protocol(args.protocol, args.profile, seed=seed, arms=arms, **options),
               args.seed, args.seeds, options["board_dir"], console, args.dry_run)
     return 0
 

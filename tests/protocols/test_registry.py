@@ -91,3 +91,13 @@ def test_a_bad_protocol_file_is_named(tmp_path):
 def test_unknown_protocol_is_named():
     with pytest.raises(KeyError, match="unknown protocol 'nope'"):
         protocol("nope")
+
+
+def test_a_long_study_runs_in_batches_of_named_arms(tmp_path):
+    """``--arms``: the named arms and the arm each starts from, nothing else; unknown names are listed."""
+    folders = dict(runs_dir=tmp_path / "runs", board_dir=tmp_path / "board", dry_run=True)
+    plan = run_protocol("fine-tune", "cpu", arms=["dr-then-real-10"], **folders)
+    assert [s["kind"] for s in plan].count("train") == 2  # the DR model, then its fine-tune
+    assert [s["params"]["iters"] for s in plan if s["kind"] == "train"] == [1000, 300]
+    with pytest.raises(KeyError, match=r"no arm 'dr-then-real-11'.*its arms: dr, dr-then-real-10"):
+        run_protocol("fine-tune", "cpu", arms=["dr-then-real-11"], **folders)
