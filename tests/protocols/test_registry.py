@@ -68,23 +68,17 @@ def test_an_init_follows_its_detector(tmp_path):
         ("dr-rfcn", None), ("dr-ssd", None), ("tuned-rfcn", "dr-rfcn"), ("tuned-ssd", "dr-ssd")]
 
 
-def test_a_bad_protocol_file_is_named(tmp_path):
+@pytest.mark.parametrize("arms, problem", [
+    ("  - {name: a, data: real, init: later}\n  - {name: later, data: dr}\n", "not an earlier arm"),
+    ("  - {name: a, data: imagenet}\n", "data"),
+    ("  - {name: a, data: dr, detector: ssd, detectors: [ssd]}\n", "detector or detectors, not both"),
+    ("  - {name: a, data: dr, ablations: [no_cars]}\n", r"unknown ablations \['no_cars'\]"),
+    ("  - {name: a, data: dr, ablations: [half_textures]}\n", "set texture_bank_per_image"),
+])
+def test_a_bad_protocol_file_is_named(tmp_path, arms, problem):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: real, init: later}\n"
-                   "  - {name: later, data: dr}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*not an earlier arm"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: imagenet}\n")
-    with pytest.raises(ValueError, match=r"bad\.yaml"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, detector: ssd, detectors: [ssd]}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*detector or detectors, not both"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, ablations: [no_cars]}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*unknown ablations \['no_cars'\]"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, ablations: [half_textures]}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*set texture_bank_per_image"):
+    bad.write_text(f"name: x\ndescription: y\narms:\n{arms}")
+    with pytest.raises(ValueError, match=rf"(?s)bad\.yaml.*{problem}"):
         load_protocol(bad)
 
 
