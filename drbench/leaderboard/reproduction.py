@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from drbench.data.splits import SPLITS
 from drbench.io import write_bytes_atomic
 from drbench.leaderboard.baseline_deltas import FOLDER, comparable, stored_comparison
 
@@ -146,6 +147,10 @@ def build_study(spec: dict, profile: str, entries: list[dict], board_dir: Path,
     return Study(spec["protocol"], spec["title"], profile, spec["reference"], split, rows, claims, notes)
 
 
+def split_text(split: str) -> str:
+    return f"{split} ({len(SPLITS[split])} frames)"
+
+
 def scores_on(entry: dict, split: str) -> dict:
     return entry["scores_by_split"][split]["scores"] if split != entry["test_split"] else entry["scores"]
 
@@ -176,10 +181,11 @@ def chart_png(study: Study) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7.0, 3.8), dpi=100)
+    shown = [row for row in study.rows if row.entry is not None]
+    height = 3.8 if study.protocol == "fine-tune" else 1.6 + 0.45 * len(shown)  # a bar per arm
+    figure = Figure(figsize=(7.0, height), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
-    shown = [row for row in study.rows if row.entry is not None]
     if study.protocol == "fine-tune":
         for prefix, label, color in (("dr-then-real-", "DR, then N real", "#1b9e77"),
                                      ("real-", "real only", "#d95f02")):
@@ -214,7 +220,8 @@ def chart_png(study: Study) -> bytes:
         axes.invert_yaxis()
         axes.set(xlim=(0, 100))
         axes.legend(loc="lower right", fontsize="small")
-    axes.set_title(f"{study.title} · {study.profile} · AP40 at IoU 0.5 easy on {study.split}", fontsize="medium")
+    axes.set_title(f"{study.title} · {study.profile} profile\nAP40 at IoU 0.5, easy, on {split_text(study.split)}",
+                   fontsize="medium")
     if study.protocol == "fine-tune":
         axes.set(ylabel="AP40 [95 % interval]", ylim=(0, 100))
     axes.grid(alpha=0.3)
@@ -275,7 +282,7 @@ def render_markdown(studies: list[Study]) -> str:
         lines += [f"Studies with no entry at any profile yet: {', '.join(missing)}.", ""]
     for study in studies:
         lines += [f"## {study.title} — {study.profile} profile (`{study.protocol}`)", "",
-                  f"AP at IoU 0.5, easy, on {study.split}; reference arm: `{study.reference}`.", "",
+                  f"AP at IoU 0.5, easy, on {split_text(study.split)}; reference arm: `{study.reference}`.", "",
                   "| " + " | ".join(HEADER) + " |", "|" + " --- |" * len(HEADER)]
         lines += ["| " + " | ".join(_row_cells(study, row)) + " |" for row in study.rows]
         lines += ["", "Claims:", ""] + [f"- {_claim_text(claim)}" for claim in study.claims]
@@ -298,7 +305,7 @@ def render_html(studies: list[Study], board_dir: Path, page_dir: Path) -> str:
         claims = "".join(f"<li>{html.escape(_claim_text(c)).replace('**', '')}</li>" for c in study.claims)
         chart = os.path.relpath(Path(board_dir) / study.chart, page_dir)
         parts.append(f"<h3>{html.escape(study.title)} · {html.escape(study.profile)}</h3>\n"
-                     f"<p>AP at IoU 0.5, easy, on {html.escape(study.split)}.</p>\n"
+                     f"<p>AP at IoU 0.5, easy, on {html.escape(split_text(study.split))}.</p>\n"
                      f'<table class="board"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n'
                      f"<ul>{claims}</ul>\n"
                      f'<img src="{html.escape(chart)}" alt="{html.escape(study.title)}" width="700">')
