@@ -140,6 +140,7 @@ def build_study(spec: dict, profile: str, entries: list[dict], board_dir: Path,
     shown = [row.entry for row in rows if row.entry is not None]
     split = "all" if all("all" in e.get("scores_by_split", {}) for e in shown) else "real-test"
     notes = [spec["paper_note"]] if "paper_note" in spec else []
+    notes += [spec["scale_notes"][profile]] if profile in spec.get("scale_notes", {}) else []
     notes += [f"{row.arm}: no {profile} entry yet" for row in rows if row.entry is None]
     commits = sorted({e["git"]["commit"][:10] + (" (dirty)" if e["git"].get("dirty") else "") for e in shown})
     notes.append(f"ran on commit {commits[0]}" if len(commits) == 1 else
