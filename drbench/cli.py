@@ -300,6 +300,9 @@ def _protocol_options(args: argparse.Namespace) -> dict:
 def run_arguments(rn: argparse.ArgumentParser) -> None:
     rn.add_argument("protocol", choices=list(protocol_registry()), metavar="PROTOCOL",
                     help=f"one of {', '.join(protocol_registry())} (`drbench protocols` says what each runs)")
+    rn.add_argument("--arms", default=None, metavar="NAME[,NAME]",
+                    help="run only these arms (and the arms whose models they start from), e.g. to split a "
+                    "long study into batches; `drbench protocols --profile P` lists the arms")
     run_options(rn)
 
 
@@ -309,7 +312,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from drbench.protocols.multi_seed import run_seeds
 
     options = _protocol_options(args)
-    run_seeds(lambda seed: run_protocol(args.protocol, args.profile, seed=seed, **options),
+    arms = args.arms.split(",") if args.arms else None
+    run_seeds(lambda seed: run_protocol(args.protocol, args.profile, seed=seed, arms=arms, **options),
               args.seed, args.seeds, options["board_dir"], console, args.dry_run)
     return 0
 
@@ -331,15 +335,13 @@ def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
     """What ``drbench all`` ran, where it went, and (for a small profile) what to run next."""
     # lazy: the protocols load scipy (~1 s); their steps load torch and Blender's workers
     from drbench.leaderboard.entries import read_entries
-    from drbench.leaderboard.page import render_html
     from drbench.profiles import profile as load_profile
     from drbench.protocols.runner import planned_seconds
 
     board_dir = _board_dir(args)
     scored = [e for e in entries if "run_id" in e]
     board, root = read_entries(board_dir), real_labels(args.kitti_root)
-    page = write_text_atomic(board_dir / "index.html", render_html(
-        board, board_dir, board_dir / "index.html", board_deltas(board, board_dir, root), root))
+    page, _, _ = write_pages(board, board_dir, root, board_dir / "index.html", board_deltas(board, board_dir, root))
     settings = load_profile(args.profile)
     console.rule("[bold]summary")
     console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: "
@@ -448,6 +450,20 @@ def board_deltas(entries: list[dict], board_dir: Path, root: Path | None) -> dic
     return update_deltas(entries, board_dir, root)
 
 
+def write_pages(board: list[dict], board_dir: Path, root: Path | None, page: Path,
+                deltas: dict[str, dict]) -> tuple[Path, Path, list]:
+    """The HTML board at ``page`` and the reproduction report beside the entries, from the same
+    entries and stored comparisons; returns both paths and the report's studies."""
+    # lazy: jsonschema and matplotlib (~0.4 s), not needed for --help
+    from drbench.leaderboard.page import render_html
+    from drbench.leaderboard.reproduction import REPORT, build_report, render_markdown
+
+    studies = build_report(board, board_dir, root)
+    report = write_text_atomic(board_dir / REPORT, render_markdown(studies))
+    page = write_text_atomic(page, render_html(board, board_dir, page, deltas, root, reproduction=studies))
+    return page, report, studies
+
+
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     # lazy: jsonschema (~70 ms, as much as the rest of this module), not needed for --help
     from drbench.leaderboard.entries import read_entries
@@ -460,14 +476,15 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     console.print(ranking_table(entries, deltas))
     if args.markdown:
         console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries, deltas))}")
-    page = args.html or board_dir / "index.html"
-    console.print(f"html: {write_text_atomic(page, render_html(entries, board_dir, page, deltas, root))}")
+    page, report, studies = write_pages(entries, board_dir, root, args.html or board_dir / "index.html", deltas)
+    console.print(f"reproduction report: {report}\nhtml: {page}")
     if root is not None:  # the real frames are here: the same board with crops of its errors, never committed
         from drbench.leaderboard.gallery import GALLERY_DIR, board_gallery
 
         gallery_page = board_dir / GALLERY_DIR / "index.html"
         crops = board_gallery(entries, board_dir, root, gallery_page.parent)
-        written = write_text_atomic(gallery_page, render_html(entries, board_dir, gallery_page, deltas, root, crops))
+        written = write_text_atomic(gallery_page, render_html(entries, board_dir, gallery_page, deltas, root, crops,
+                                                              reproduction=studies))
         console.print(f"html with crops of real frames (git-ignored, not for committing): {written}")
     return 0
 

@@ -53,11 +53,15 @@ def test_every_command_in_the_table_parses_to_its_handler():
 
 def test_board_renders_the_committed_entries_to_the_committed_pages(tmp_path, capsys):
     board = shutil.copytree(REPO_ROOT / "leaderboards", tmp_path / "leaderboards")
-    (board / "README.md").unlink()
-    (board / "index.html").unlink()
+    pages = ("README.md", "index.html", "REPRODUCTION.md")
+    for page in pages:
+        (board / page).unlink()
+    shutil.rmtree(board / "reproduction")
     assert main(["board", "--board-dir", str(board), "--markdown", str(board / "README.md")]) == 0
-    for page in ("README.md", "index.html"):
+    for page in pages:
         assert (board / page).read_text() == (REPO_ROOT / "leaderboards" / page).read_text(), page
+    charts = sorted(p.name for p in (REPO_ROOT / "leaderboards" / "reproduction").iterdir())
+    assert charts and sorted(p.name for p in (board / "reproduction").iterdir()) == charts
     assert "drbench leaderboard (AP40 on real-test)" in capsys.readouterr().out, "the ranked table"
     markdown = (board / "README.md").read_text()
     # dr-only's and fine-tune's dr arm share train, predict and evaluate steps: one scored model, one row

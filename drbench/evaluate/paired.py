@@ -23,9 +23,14 @@ from drbench.evaluate.devkit import IOU_THRESHOLDS, Frames, evaluate_level, fram
 METRICS = ("ap11", "ap40")
 
 
-def _seed_mean(per_seed: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """``per_seed`` [K, B] AP of each seed in each replicate; ``draws`` [B, K] seeds drawn."""
+def seed_mean(per_seed: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """``per_seed`` [K, B] a statistic of each seed in each replicate; ``draws`` [B, K] seeds drawn."""
     return per_seed[draws.T, np.arange(per_seed.shape[1])].mean(axis=0)
+
+
+def two_sided_p(deltas: np.ndarray) -> float:
+    """The bootstrap p-value of "no difference": twice the smaller share of replicates on one side of 0."""
+    return float(min(1.0, 2 * min(np.mean(deltas <= 0), np.mean(deltas >= 0))))
 
 
 def paired_bootstrap(
@@ -63,12 +68,11 @@ def paired_bootstrap(
             cells = {}
             for m, metric in enumerate(METRICS):
                 ap_a, ap_b = point[:len(runs_a), m].mean(), point[len(runs_a):, m].mean()
-                deltas = (_seed_mean(replicate[:len(runs_a), m], draws_a)
-                          - _seed_mean(replicate[len(runs_a):, m], draws_b))
-                tail = min(np.mean(deltas <= 0), np.mean(deltas >= 0))
+                deltas = (seed_mean(replicate[:len(runs_a), m], draws_a)
+                          - seed_mean(replicate[len(runs_a):, m], draws_b))
                 cells[metric] = {"a": float(ap_a), "b": float(ap_b), "delta": float(ap_a - ap_b),
                                  "ci95": list(percentile_interval(deltas, confidence)),
-                                 "p_value": float(min(1.0, 2 * tail))}
+                                 "p_value": two_sided_p(deltas)}
             report.setdefault(iou, {})[level.name] = cells
     return report
 

@@ -26,7 +26,7 @@ from drbench.evaluate.devkit import (
     pack,
 )
 from drbench.evaluate.errors import classify
-from drbench.evaluate.paired import _seed_mean  # the AP comparison's own seed averaging
+from drbench.evaluate.paired import seed_mean, two_sided_p  # the AP comparison's own
 
 KIND = "background"
 
@@ -71,10 +71,9 @@ def background_bootstrap(ground_truth: list[list[KittiObject]], sets_a: list[lis
             counts = {side: np.array([background_per_frame(ground_truth, d, level, iou) for d in sets])
                       for side, sets in (("a", sets_a), ("b", sets_b))}  # [K, n_frames]
             mean_a, mean_b = counts["a"].mean(), counts["b"].mean()
-            deltas = (_seed_mean(counts["a"][:, indices].mean(axis=2), draws_a)
-                      - _seed_mean(counts["b"][:, indices].mean(axis=2), draws_b))
-            tail = min(np.mean(deltas <= 0), np.mean(deltas >= 0))
+            deltas = (seed_mean(counts["a"][:, indices].mean(axis=2), draws_a)
+                      - seed_mean(counts["b"][:, indices].mean(axis=2), draws_b))
             cell = {"a": float(mean_a), "b": float(mean_b), "delta": float(mean_a - mean_b),
-                    "ci95": list(percentile_interval(deltas, confidence)), "p_value": float(min(1.0, 2 * tail))}
+                    "ci95": list(percentile_interval(deltas, confidence)), "p_value": two_sided_p(deltas)}
             report.setdefault(str(iou), {})[level.name] = {**cell, "verdict": verdict(cell)}
     return report

@@ -29,7 +29,7 @@ def _archives(path: Path, entry: dict) -> list[str]:
             for run_id in entry["aggregate"]["members"]]
 
 
-def _comparable(entry: dict) -> bool:
+def comparable(entry: dict) -> bool:
     return "predictions" in entry or "aggregate" in entry
 
 
@@ -39,7 +39,28 @@ def baseline_of(profile: str, board_dir: Path) -> tuple[Path, dict] | None:
     if not path.is_file():
         return None
     baseline = read_entry(path)
-    return (path, baseline) if _comparable(baseline) else None
+    return (path, baseline) if comparable(baseline) else None
+
+
+def stored_comparison(path_a: Path, entry_a: dict, path_b: Path, entry_b: dict, stored_path: Path,
+                      kitti_root: Path | None) -> dict | None:
+    """A's paired comparison with B as stored at ``stored_path``, recomputed when either side's
+    predictions changed or it is missing; None when it is stale and no real data is here."""
+    digests = {"entry": _archives(path_a, entry_a), "baseline": _archives(path_b, entry_b)}
+    stored = json.loads(stored_path.read_text()) if stored_path.is_file() else None
+    if (stored is not None and stored["archives_sha256"] == digests and stored["entry"] == entry_a["run_id"]
+            and stored["baseline"] == entry_b["run_id"]):
+        return stored
+    if kitti_root is None:
+        return None
+    # lazy: numpy, scipy and the devkit (~0.4 s); rendering a board from stored results needs none
+    from drbench.leaderboard.comparison import compare_entries
+
+    result = compare_entries(path_a, path_b, kitti_root)
+    stored = {"entry": entry_a["run_id"], "baseline": entry_b["run_id"], "archives_sha256": digests,
+              **{key: result[key] for key in ("split", "n_frames", "resamples", "rng_seed", "results")}}
+    write_text_atomic(stored_path, json.dumps(stored, indent=1, sort_keys=True) + "\n")
+    return stored
 
 
 def update_deltas(entries: list[dict], board_dir: Path, kitti_root: Path | None) -> dict[str, dict]:
@@ -51,25 +72,14 @@ def update_deltas(entries: list[dict], board_dir: Path, kitti_root: Path | None)
     deltas = {}
     for entry in entries:
         found = baseline_of(entry["profile"], board_dir)
-        if found is None or not _comparable(entry):
+        if found is None or not comparable(entry):
             continue
         baseline_path, baseline = found
         members = baseline.get("aggregate", {}).get("members", [])
         if entry["run_id"] in (baseline["run_id"], *members):
             continue
-        entry_path = board_dir / f"{entry['run_id']}.json"
-        digests = {"entry": _archives(entry_path, entry), "baseline": _archives(baseline_path, baseline)}
-        stored_path = board_dir / FOLDER / f"{entry['run_id']}.json"
-        stored = json.loads(stored_path.read_text()) if stored_path.is_file() else None
-        if stored is None or stored["archives_sha256"] != digests or stored["baseline"] != baseline["run_id"]:
-            if kitti_root is None:
-                continue
-            # lazy: numpy, scipy and the devkit (~0.4 s); rendering a board from stored results needs none
-            from drbench.leaderboard.comparison import compare_entries
-
-            result = compare_entries(entry_path, baseline_path, kitti_root)
-            stored = {"entry": entry["run_id"], "baseline": baseline["run_id"], "archives_sha256": digests,
-                      **{key: result[key] for key in ("split", "n_frames", "resamples", "rng_seed", "results")}}
-            write_text_atomic(stored_path, json.dumps(stored, indent=1, sort_keys=True) + "\n")
-        deltas[entry["run_id"]] = stored
+        stored = stored_comparison(board_dir / f"{entry['run_id']}.json", entry, baseline_path, baseline,
+                                   board_dir / FOLDER / f"{entry['run_id']}.json", kitti_root)
+        if stored is not None:
+            deltas[entry["run_id"]] = stored
     return deltas

@@ -25,6 +25,8 @@ from drbench.leaderboard.breakdown import LABELS, entry_breakdown
 from drbench.leaderboard.entries import EntryError
 from drbench.leaderboard.gallery import TOP_K, Gallery, score_text
 from drbench.leaderboard.ranking import BoardRow, delta_text, other_splits, ranked_by_split
+from drbench.leaderboard.reproduction import Study
+from drbench.leaderboard.reproduction import render_html as reproduction_html
 
 IOUS = ("0.5", "0.7")
 LEVEL_COLORS = {"easy": "#1b9e77", "moderate": "#d95f02", "hard": "#7570b3"}
@@ -250,12 +252,14 @@ off the committed board.</p>
 
 
 def render_html(entries: list[dict], board_dir: Path, page_path: Path, deltas: dict[str, dict] | None = None,
-                kitti_root: Path | None = None, gallery: dict[str, Gallery] | None = None) -> str:
+                kitti_root: Path | None = None, gallery: dict[str, Gallery] | None = None,
+                reproduction: list[Study] = ()) -> str:
     """The page for ``entries`` read from ``board_dir``, to be written at ``page_path``.
 
     ``deltas``: stored comparisons with the profile's baseline by run id (``baseline_deltas``); the
     error breakdowns need the real labels of ``kitti_root`` (without it, a placeholder). ``gallery``:
     crops of real frames by run id (``gallery.board_gallery``), only for a page in their folder.
+    ``reproduction``: the paper's studies (``reproduction.build_report``), shown after the tables.
     """
     board_dir, page_dir = Path(board_dir).resolve(), Path(page_path).resolve().parent
     shown = columns(deltas or {})
@@ -284,6 +288,7 @@ errors RUN</code> gives every IoU and level): each error type's count among the 
 best-F1 score threshold (missed cars: all) and, in brackets, the AP40 an oracle fixing that type
 gains; then false positives per image at that threshold.</p>
 {_GALLERY_NOTE if gallery else ""}{chr(10).join(tables)}
+{reproduction_html(reproduction, board_dir, page_dir) if reproduction else ""}
 <script>{SCRIPT}</script>
 </body></html>
 """

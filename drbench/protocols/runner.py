@@ -109,6 +109,7 @@ def run_protocol(
     board_dir: Path = REPO_ROOT / "leaderboards",
     dry_run: bool = False,
     extra_randomizers: list | None = None,
+    arms: list[str] | None = None,
     submission: dict | None = None,
     ray_address: str | None = None,
     console: Console | None = None,
@@ -121,6 +122,7 @@ def run_protocol(
     after another here or, with ``ray_address``, side by side as Ray tasks.
     An arm whose data is not on disk (Virtual KITTI without a root) is not run: it is
     logged, printed in the results table and returned as ``{"protocol", "arm", "absent"}``.
+    ``arms``: run only these (and the arms they start from), so a long study runs in batches.
     """
     console = console or Console()
     spec = load_protocol(protocol_name)
@@ -140,6 +142,8 @@ def run_protocol(
     trained: dict[str, dict] = {}
     entries, absent = [], []
     expanded = expand_arms(spec.arms, settings)
+    if arms is not None:
+        expanded = selected_arms(expanded, arms, protocol_name)
     for wave in waves(expanded):
         jobs = []
         for position, arm, variant in wave:
@@ -177,6 +181,22 @@ def run_protocol(
     steps.log.event(Event.PROTOCOL_STOP, protocol_name, entries=[e["run_id"] for e in entries],
                     absent={a["arm"]: a["absent"] for a in absent})
     return entries + absent
+
+
+def selected_arms(expanded: list[tuple[Arm, dict]], names: list[str], protocol_name: str) -> list[tuple[Arm, dict]]:
+    """The named arms and, transitively, the arms whose trained models they start from."""
+    by_name = {arm.name: arm for arm, _ in expanded}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise KeyError(f"protocol {protocol_name!r} has no arm {', '.join(map(repr, unknown))} at this profile; "
+                       f"its arms: {', '.join(by_name)}")
+    wanted, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo += [by_name[name].init] if by_name[name].init else []
+    return [(arm, variant) for arm, variant in expanded if arm.name in wanted]
 
 
 def waves(expanded: list[tuple[Arm, dict]]) -> list[list[tuple[int, Arm, dict]]]:

@@ -125,9 +125,10 @@ def write_archive(board: Path, run_id: str, pred_dir: Path, frames: list[str]) -
 
 
 def write_model(root: Path, board: Path, run_id: str, detections: dict, dataset: dict,
-                arm: str = "a", seed: int = 0) -> Path:
+                arm: str = "a", seed: int = 0, **fields) -> Path:
     """A sealed v3 entry scored by the real evaluation on real-test (and on all frames when it
-    predicted them all), with its predictions archived beside it."""
+    predicted them all), with its predictions archived beside it; ``fields`` override the entry's
+    (protocol, profile, created, ...)."""
     pred_dir = board.parent / "predicted" / run_id
     pred_dir.mkdir(parents=True)
     for frame, dets in detections.items():
@@ -141,6 +142,7 @@ def write_model(root: Path, board: Path, run_id: str, detections: dict, dataset:
         **ENTRY, "run_id": run_id, "arm": arm, "profile": "tiny", "seeds": {"run": seed}, "schema_version": 3,
         "scores": leaderboard_scores(evaluations[TEST_SPLIT]), "pr_curves": pr_curves(evaluations[TEST_SPLIT]),
         "dataset": dataset, "predictions": write_archive(board, run_id, pred_dir, sorted(detections)),
+        **fields,
     }
     if "all" in evaluations:
         entry["scores_by_split"] = {"all": {"n_frames": evaluations["all"]["n_frames"],

@@ -68,26 +68,30 @@ def test_an_init_follows_its_detector(tmp_path):
         ("dr-rfcn", None), ("dr-ssd", None), ("tuned-rfcn", "dr-rfcn"), ("tuned-ssd", "dr-ssd")]
 
 
-def test_a_bad_protocol_file_is_named(tmp_path):
+@pytest.mark.parametrize("arms, problem", [
+    ("  - {name: a, data: real, init: later}\n  - {name: later, data: dr}\n", "not an earlier arm"),
+    ("  - {name: a, data: imagenet}\n", "data"),
+    ("  - {name: a, data: dr, detector: ssd, detectors: [ssd]}\n", "detector or detectors, not both"),
+    ("  - {name: a, data: dr, ablations: [no_cars]}\n", r"unknown ablations \['no_cars'\]"),
+    ("  - {name: a, data: dr, ablations: [half_textures]}\n", "set texture_bank_per_image"),
+])
+def test_a_bad_protocol_file_is_named(tmp_path, arms, problem):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: real, init: later}\n"
-                   "  - {name: later, data: dr}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*not an earlier arm"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: imagenet}\n")
-    with pytest.raises(ValueError, match=r"bad\.yaml"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, detector: ssd, detectors: [ssd]}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*detector or detectors, not both"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, ablations: [no_cars]}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*unknown ablations \['no_cars'\]"):
-        load_protocol(bad)
-    bad.write_text("name: x\ndescription: y\narms:\n  - {name: a, data: dr, ablations: [half_textures]}\n")
-    with pytest.raises(ValueError, match=r"(?s)bad\.yaml.*set texture_bank_per_image"):
+    bad.write_text(f"name: x\ndescription: y\narms:\n{arms}")
+    with pytest.raises(ValueError, match=rf"(?s)bad\.yaml.*{problem}"):
         load_protocol(bad)
 
 
 def test_unknown_protocol_is_named():
     with pytest.raises(KeyError, match="unknown protocol 'nope'"):
         protocol("nope")
+
+
+def test_a_long_study_runs_in_batches_of_named_arms(tmp_path):
+    """``--arms``: the named arms and the arm each starts from, nothing else; unknown names are listed."""
+    folders = dict(runs_dir=tmp_path / "runs", board_dir=tmp_path / "board", dry_run=True)
+    plan = run_protocol("fine-tune", "cpu", arms=["dr-then-real-10"], **folders)
+    assert [s["kind"] for s in plan].count("train") == 2  # the DR model, then its fine-tune
+    assert [s["params"]["iters"] for s in plan if s["kind"] == "train"] == [1000, 300]
+    with pytest.raises(KeyError, match=r"no arm 'dr-then-real-11'.*its arms: dr, dr-then-real-10"):
+        run_protocol("fine-tune", "cpu", arms=["dr-then-real-11"], **folders)
