@@ -105,8 +105,10 @@ def build(dest: Path) -> Path:
     """Download the sdist, patch it, compile it, strip debug info; return the wheel."""
     with tempfile.TemporaryDirectory(prefix="mmcv-build-") as tmp:
         tmp_path = Path(tmp)
+        # pip runs setup.py for the sdist's metadata; with FORCE_CUDA=1 (the GPU image's build)
+        # that already asks for CUDA_HOME, which only the compile below needs and sets
         pip("download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
-            "-d", str(tmp_path / "sdist"), f"mmcv=={MMCV_VERSION}")
+            "-d", str(tmp_path / "sdist"), f"mmcv=={MMCV_VERSION}", env=dict(os.environ, FORCE_CUDA="0"))
         sdist = next((tmp_path / "sdist").glob("mmcv-*.tar.gz"))
         with tarfile.open(sdist) as tar:
             tar.extractall(tmp_path / "src", filter="data")
