@@ -111,7 +111,9 @@ def build(dest: Path) -> Path:
             "-d", str(tmp_path / "sdist"), f"mmcv=={MMCV_VERSION}", env=dict(os.environ, FORCE_CUDA="0"))
         sdist = next((tmp_path / "sdist").glob("mmcv-*.tar.gz"))
         with tarfile.open(sdist) as tar:
-            tar.extractall(tmp_path / "src", filter="data")
+            # extraction filters came in Python 3.11.4; Debian bookworm's (the images' base) is 3.11.2
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(tmp_path / "src", **safe)
         src = next((tmp_path / "src").iterdir())
         setup_py = src / "setup.py"
         text = setup_py.read_text()
