@@ -1,9 +1,10 @@
-"""The CPU Docker image, built and run for real: build time, image size, and `drbench all`.
+"""A Docker image, built and run for real: build time, image size, and `drbench all`.
 
 Run where a Docker engine answers (skipped, saying why, where `docker info` fails):
     python -m pytest benchmarks/test_bench_docker.py --benchmark-json=.benchmarks/docker.json
 
-* build: ``docker/build.sh cpu`` (the documented command) as ``drbench:bench``, from the
+* build: ``docker/build.sh $DRBENCH_DOCKER_TARGET`` (the documented command; ``cpu`` by
+  default, ``gpu`` for the CUDA image) as ``drbench:bench-<target>``, from the
   published base, or with ``DRBENCH_DOCKER_BASE=local`` from the base it bootstraps from
   Debian's mirror (machines that reach no container registry); ``extra_info`` holds the
   seconds and the image size. With the host's mmcv wheel cached and the image's layers
@@ -12,7 +13,8 @@ Run where a Docker engine answers (skipped, saying why, where `docker info` fail
 * run: ``docker run --rm`` of the image as its non-root user, with ``../shared`` mounted
   read-only and fresh, writable ``leaderboards/`` and ``runs/`` folders mounted, running
   ``drbench all`` at ``$DRBENCH_DOCKER_PROFILE`` (default ``smoke``); every entry written
-  must be valid and record the commit the image was built from.
+  must be valid and record the commit the image was built from. The GPU image runs it
+  without ``--gpus``: on the CPU, which is what a machine without a GPU can check of it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import pytest
 from drbench.leaderboard.entries import validate
 from drbench.paths import REPO_ROOT, SHARED_DEFAULT
 
-IMAGE = "drbench:bench"
+TARGET = os.environ.get("DRBENCH_DOCKER_TARGET", "cpu")
+IMAGE = f"drbench:bench-{TARGET}"
 
 
 def docker_info() -> str | None:
@@ -54,7 +57,7 @@ def head_commit() -> str:
 @pytest.fixture(scope="module")
 def built():
     base = os.environ.get("DRBENCH_DOCKER_BASE", "published")
-    command = [str(REPO_ROOT / "docker" / "build.sh"), "cpu", "--base", base, "--tag", IMAGE]
+    command = [str(REPO_ROOT / "docker" / "build.sh"), TARGET, "--base", base, "--tag", IMAGE]
     if os.environ.get("DRBENCH_DOCKER_NO_CACHE") == "1":
         command.append("--no-cache")
     started = time.perf_counter()
@@ -63,12 +66,13 @@ def built():
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     size = int(subprocess.run(["docker", "image", "inspect", IMAGE, "--format", "{{.Size}}"],
                               capture_output=True, text=True, check=True).stdout)
-    return {"seconds": seconds, "size_mb": size / 1e6, "base": base, "log": done.stderr[-2000:]}
+    return {"seconds": seconds, "size_mb": size / 1e6, "base": base, "target": TARGET, "log": done.stderr[-2000:]}
 
 
 def test_bench_docker_build(benchmark, built):
     benchmark.pedantic(lambda: None, rounds=1, iterations=1)
-    benchmark.extra_info.update(build_s=built["seconds"], image_mb=built["size_mb"], base=built["base"])
+    benchmark.extra_info.update(build_s=built["seconds"], image_mb=built["size_mb"], base=built["base"],
+                                target=built["target"])
     env = subprocess.run(["docker", "image", "inspect", IMAGE, "--format", "{{json .Config}}"],
                          capture_output=True, text=True, check=True).stdout
     config = json.loads(env)

@@ -5,8 +5,9 @@ holds the paper's numbers and claims, each claim "arm a scores higher than arm
 b". A claim is judged on the paired comparison of the two arms' stored
 predictions on the same real frames (stored under
 ``comparisons/<a>-vs-<b>.json`` with the archives' digests, as the baseline
-deltas are), never on two point estimates: on kitti-mini each entry's own
-interval is too wide to order two arms.
+deltas are; one file per pair, its run ids in sorted order), never on two
+point estimates: on kitti-mini each entry's own interval is too wide to order
+two arms.
 """
 
 from __future__ import annotations
@@ -110,9 +111,31 @@ def claim_verdict(cell: dict) -> str:
 
 
 def _comparison(a: dict, b: dict, board_dir: Path, kitti_root: Path | None) -> dict | None:
-    name = f"{a['run_id']}-vs-{b['run_id']}.json"
-    return stored_comparison(board_dir / f"{a['run_id']}.json", a, board_dir / f"{b['run_id']}.json", b,
-                             board_dir / FOLDER / name, kitti_root)
+    """A − B as stored once per pair, under the run ids in sorted order: a row's delta against the
+    reference and a claim often ask for the same pair both ways, and B − A is A − B's own bootstrap
+    replicates seen from the other side (:func:`reversed_comparison`), not a second bootstrap."""
+    first, second = sorted((a, b), key=lambda entry: entry["run_id"])
+    name = f"{first['run_id']}-vs-{second['run_id']}.json"
+    stored = stored_comparison(board_dir / f"{first['run_id']}.json", first,
+                               board_dir / f"{second['run_id']}.json", second, board_dir / FOLDER / name, kitti_root)
+    return stored if stored is None or first is a else reversed_comparison(stored)
+
+
+def reversed_comparison(stored: dict) -> dict:
+    """B − A from a stored A − B: each cell's sides swapped, its delta and interval negated (the
+    interval's ends swapped), its p-value kept (two-sided) and its verdict turned round."""
+    turned = {"better": "worse", "worse": "better"}
+
+    def cell(c: dict) -> dict:
+        return {**c, "a": c["b"], "b": c["a"], "delta": -c["delta"], "ci95": [-c["ci95"][1], -c["ci95"][0]],
+                "verdict": turned.get(c["verdict"], c["verdict"])}
+
+    results = {iou: {level: {metric: cell(c) for metric, c in metrics.items()} for level, metrics in levels.items()}
+               for iou, levels in stored["results"].items()}
+    return {**stored, "entry": stored["baseline"], "baseline": stored["entry"],
+            "archives_sha256": {"entry": stored["archives_sha256"]["baseline"],
+                                "baseline": stored["archives_sha256"]["entry"]},
+            "results": results}
 
 
 def build_study(spec: dict, profile: str, entries: list[dict], board_dir: Path,

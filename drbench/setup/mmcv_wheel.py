@@ -105,11 +105,15 @@ def build(dest: Path) -> Path:
     """Download the sdist, patch it, compile it, strip debug info; return the wheel."""
     with tempfile.TemporaryDirectory(prefix="mmcv-build-") as tmp:
         tmp_path = Path(tmp)
+        # pip runs setup.py for the sdist's metadata; with FORCE_CUDA=1 (the GPU image's build)
+        # that already asks for CUDA_HOME, which only the compile below needs and sets
         pip("download", "--no-deps", "--no-binary", ":all:", "--no-build-isolation",
-            "-d", str(tmp_path / "sdist"), f"mmcv=={MMCV_VERSION}")
+            "-d", str(tmp_path / "sdist"), f"mmcv=={MMCV_VERSION}", env=dict(os.environ, FORCE_CUDA="0"))
         sdist = next((tmp_path / "sdist").glob("mmcv-*.tar.gz"))
         with tarfile.open(sdist) as tar:
-            tar.extractall(tmp_path / "src", filter="data")
+            # extraction filters came in Python 3.11.4; Debian bookworm's (the images' base) is 3.11.2
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(tmp_path / "src", **safe)
         src = next((tmp_path / "src").iterdir())
         setup_py = src / "setup.py"
         text = setup_py.read_text()

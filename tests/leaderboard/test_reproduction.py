@@ -75,6 +75,21 @@ def test_a_claim_is_judged_on_the_stored_paired_comparison(root, board):
     assert (board / study.chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_pair_asked_both_ways_is_stored_once_and_read_reversed(root, board):
+    (study,) = build_report(read_entries(board), board, root)
+    stored = sorted(path.name for path in (board / FOLDER).glob("*-vs-*.json"))
+    assert stored == ["ablation-bank-vs-ablation-dr.json", "ablation-bank-vs-ablation-half.json",
+                      "ablation-dr-vs-ablation-half.json"], "one file per pair, its run ids in sorted order"
+    half = next(row for row in study.rows if row.arm == "dr-half-textures").delta  # half − dr, from dr − half
+    fresh = compare_entries(board / "ablation-half.json", board / "ablation-dr.json", root)
+    for level in ("easy", "moderate", "hard"):
+        got, want = half["results"]["0.5"][level]["ap40"], fresh["results"]["0.5"][level]["ap40"]
+        assert got["a"] == pytest.approx(want["a"]) and got["b"] == pytest.approx(want["b"])
+        assert got["delta"] == pytest.approx(want["delta"]) and got["verdict"] == want["verdict"]
+        assert got["ci95"] == pytest.approx(want["ci95"], abs=1e-6) and got["p_value"] == want["p_value"]
+    assert (half["entry"], half["baseline"]) == ("ablation-half", "ablation-dr")
+
+
 def test_the_report_renders_from_stored_comparisons_alone(root, board):
     with_data = render_markdown(build_report(read_entries(board), board, root))
     without = build_report(read_entries(board), board, None)
