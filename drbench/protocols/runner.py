@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -307,12 +308,14 @@ def texture_settings(arm: Arm, n_images: int) -> dict:
     return settings
 
 
-def score_arms(steps: StepRunner, jobs: list[dict]) -> list[dict]:
-    """Train, predict and evaluate each arm here, one after another."""
+def score_arms(steps: StepRunner, jobs: list[dict]) -> Iterator[dict]:
+    """Train, predict and evaluate each arm here, one after another, handing each result on as it
+    lands: the caller writes that arm's entry before the next arm trains, so a study stopped
+    half-way leaves the entries of the arms it finished."""
     # lazy: arm_steps imports torch and mmdet (~6 s), not needed for --help
     from drbench.protocols.arm_steps import score_arm
 
-    return [score_arm(steps, job) for job in jobs]
+    return (score_arm(steps, job) for job in jobs)
 
 
 def score_entry(protocol_name: str, profile_name: str, settings: dict, seed: int, job: dict,

@@ -62,6 +62,9 @@ def test_fine_tune_scores_every_arm_shares_steps_and_resumes(tmp_path):
     assert evaluation.value == 51 and evaluation.metadata["scores"]["0.5"]["easy"]["ap40"] == \
         stored["dr"]["scores"]["0.5"]["easy"]["ap40"]
     assert [s.status for s in logged_steps(last_run(events))] == ["computed"] * 11
+    order = [e.key for e in events if e.key in (Event.TRAIN_START, Event.ENTRY_WRITTEN)]
+    assert order == [Event.TRAIN_START, Event.ENTRY_WRITTEN] * 3, \
+        "each arm's entry is written before the next arm of its wave trains"
 
     again = run_protocol("fine-tune", "tiny", seed=3, runs_dir=runs, board_dir=board)
     rerun = last_run(read_events(runs / EVENT_LOG))
