@@ -206,7 +206,7 @@ def chart_png(study: Study) -> bytes:
     from matplotlib.figure import Figure
 
     shown = [row for row in study.rows if row.entry is not None]
-    height = 3.8 if study.protocol == "fine-tune" else 1.6 + 0.45 * len(shown)  # a bar per arm
+    height = 3.8 if study.protocol == "fine-tune" else 2.0 + 0.45 * len(shown)  # a bar per arm, a legend
     figure = Figure(figsize=(7.0, height), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
@@ -243,8 +243,9 @@ def chart_png(study: Study) -> bytes:
         axes.set_yticks(list(positions), [row.label for row in shown], fontsize="small")
         axes.invert_yaxis()
         axes.set(xlim=(0, 100))
-        axes.legend(loc="lower right", fontsize="small")
-    axes.set_title(f"{study.title} · {study.profile} profile\nAP40 at IoU 0.5, easy, on {split_text(study.split)}",
+        # below the bars: inside, it hides the last arm's interval and paper mark
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize="small", frameon=False)
+    axes.set_title(f"{study.title}\n{study.profile} profile · AP40 at IoU 0.5, easy, on {split_text(study.split)}",
                    fontsize="medium")
     if study.protocol == "fine-tune":
         axes.set(ylabel="AP40 [95 % interval]", ylim=(0, 100))
