@@ -341,7 +341,7 @@ def print_summary(args: argparse.Namespace, entries: list[dict]) -> None:
     board_dir = _board_dir(args)
     scored = [e for e in entries if "run_id" in e]
     board, root = read_entries(board_dir), real_labels(args.kitti_root)
-    page, _, _ = write_pages(board, board_dir, root, board_dir / "index.html", board_deltas(board, board_dir, root))
+    page, *_ = render_board(board, board_dir, root, board_dir / "index.html")
     settings = load_profile(args.profile)
     console.rule("[bold]summary")
     console.print(f"ran {', '.join(settings['protocols'])} at profile {args.profile}: "
@@ -443,25 +443,25 @@ def real_labels(explicit_root: str | None) -> Path | None:
         return None
 
 
-def board_deltas(entries: list[dict], board_dir: Path, root: Path | None) -> dict[str, dict]:
-    """Each entry's stored comparison with its baseline, brought up to date where the real data is here."""
-    from drbench.leaderboard.baseline_deltas import update_deltas  # lazy: jsonschema (~70 ms)
-
-    return update_deltas(entries, board_dir, root)
-
-
-def write_pages(board: list[dict], board_dir: Path, root: Path | None, page: Path,
-                deltas: dict[str, dict]) -> tuple[Path, Path, list]:
-    """The HTML board at ``page`` and the reproduction report beside the entries, from the same
-    entries and stored comparisons; returns both paths and the report's studies."""
+def render_board(board: list[dict], board_dir: Path, root: Path | None, page: Path) -> tuple[Path, Path, list, dict]:
+    """The whole board rendered from ``board`` (every entry in ``board_dir``): each entry's comparison
+    with its baseline and the reproduction report's comparisons brought up to date where the real data
+    is here, the HTML page and the report written, and the stored comparisons no longer asked for
+    removed. Returns the page, the report, the report's studies and the deltas."""
     # lazy: jsonschema and matplotlib (~0.4 s), not needed for --help
+    from drbench.leaderboard.baseline_deltas import ComparisonStore, update_deltas
     from drbench.leaderboard.page import render_html
-    from drbench.leaderboard.reproduction import REPORT, build_report, render_markdown
+    from drbench.leaderboard.reproduction import REPORT, build_report
+    from drbench.leaderboard.reproduction import render_markdown as report_markdown
 
-    studies = build_report(board, board_dir, root)
-    report = write_text_atomic(board_dir / REPORT, render_markdown(studies))
+    store = ComparisonStore(board_dir, root)
+    deltas = update_deltas(board, store)
+    studies = build_report(board, store)
+    report = write_text_atomic(board_dir / REPORT, report_markdown(studies))
     page = write_text_atomic(page, render_html(board, board_dir, page, deltas, root, reproduction=studies))
-    return page, report, studies
+    for path in store.prune():
+        console.print(f"removed {path.relative_to(board_dir)}: no entry or study compares that pair any more")
+    return page, report, studies, deltas
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -472,11 +472,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     board_dir = _board_dir(args)
     entries = read_entries(board_dir)
     root = real_labels(args.kitti_root)
-    deltas = board_deltas(entries, board_dir, root)
+    page, report, studies, deltas = render_board(entries, board_dir, root, args.html or board_dir / "index.html")
     console.print(ranking_table(entries, deltas))
     if args.markdown:
         console.print(f"markdown: {write_text_atomic(args.markdown, render_markdown(entries, deltas))}")
-    page, report, studies = write_pages(entries, board_dir, root, args.html or board_dir / "index.html", deltas)
     console.print(f"reproduction report: {report}\nhtml: {page}")
     if root is not None:  # the real frames are here: the same board with crops of its errors, never committed
         from drbench.leaderboard.gallery import GALLERY_DIR, board_gallery

@@ -63,23 +63,46 @@ def stored_comparison(path_a: Path, entry_a: dict, path_b: Path, entry_b: dict, 
     return stored
 
 
-def update_deltas(entries: list[dict], board_dir: Path, kitti_root: Path | None) -> dict[str, dict]:
+class ComparisonStore:
+    """The board's ``comparisons/`` folder for one rendering: hands out each stored comparison asked
+    for (recomputed when stale and the real data is here) and remembers the names asked for, so that
+    :meth:`prune` can remove the files no entry or study asks for any more (a deleted entry, a pair a
+    study no longer compares) instead of leaving them to look current."""
+
+    def __init__(self, board_dir: Path, kitti_root: Path | None):
+        self.board_dir, self.kitti_root = Path(board_dir), kitti_root
+        self.asked: set[str] = set()
+
+    def get(self, path_a: Path, entry_a: dict, path_b: Path, entry_b: dict, name: str) -> dict | None:
+        """A − B, stored as ``comparisons/<name>``."""
+        self.asked.add(name)
+        return stored_comparison(path_a, entry_a, path_b, entry_b, self.board_dir / FOLDER / name, self.kitti_root)
+
+    def prune(self) -> list[Path]:
+        """Remove the stored comparisons nobody asked for in this rendering; returns what went.
+        Only a rendering of the whole board may call it: a partial one would ask for too little."""
+        stale = sorted(path for path in (self.board_dir / FOLDER).glob("*.json") if path.name not in self.asked)
+        for path in stale:
+            path.unlink()
+        return stale
+
+
+def update_deltas(entries: list[dict], store: ComparisonStore) -> dict[str, dict]:
     """run id -> stored comparison with its baseline, recomputing stale or missing ones.
 
-    Without ``kitti_root`` (no real data here) only up-to-date stored results are returned.
+    Without the store's real data only up-to-date stored results are returned.
     """
-    board_dir = Path(board_dir)
     deltas = {}
     for entry in entries:
-        found = baseline_of(entry["profile"], board_dir)
+        found = baseline_of(entry["profile"], store.board_dir)
         if found is None or not comparable(entry):
             continue
         baseline_path, baseline = found
         members = baseline.get("aggregate", {}).get("members", [])
         if entry["run_id"] in (baseline["run_id"], *members):
             continue
-        stored = stored_comparison(board_dir / f"{entry['run_id']}.json", entry, baseline_path, baseline,
-                                   board_dir / FOLDER / f"{entry['run_id']}.json", kitti_root)
+        stored = store.get(store.board_dir / f"{entry['run_id']}.json", entry, baseline_path, baseline,
+                           f"{entry['run_id']}.json")
         if stored is not None:
             deltas[entry["run_id"]] = stored
     return deltas

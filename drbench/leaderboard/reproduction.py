@@ -23,7 +23,7 @@ import yaml
 
 from drbench.data.splits import SPLITS
 from drbench.io import write_bytes_atomic
-from drbench.leaderboard.baseline_deltas import FOLDER, comparable, stored_comparison
+from drbench.leaderboard.baseline_deltas import ComparisonStore, comparable
 
 CLAIMS_FILE = Path(__file__).with_name("paper_claims.yaml")
 REPORT = "REPRODUCTION.md"
@@ -110,14 +110,14 @@ def claim_verdict(cell: dict) -> str:
             else "opposite direction, not distinguishable")
 
 
-def _comparison(a: dict, b: dict, board_dir: Path, kitti_root: Path | None) -> dict | None:
+def _comparison(a: dict, b: dict, store: ComparisonStore) -> dict | None:
     """A − B as stored once per pair, under the run ids in sorted order: a row's delta against the
     reference and a claim often ask for the same pair both ways, and B − A is A − B's own bootstrap
     replicates seen from the other side (:func:`reversed_comparison`), not a second bootstrap."""
     first, second = sorted((a, b), key=lambda entry: entry["run_id"])
     name = f"{first['run_id']}-vs-{second['run_id']}.json"
-    stored = stored_comparison(board_dir / f"{first['run_id']}.json", first,
-                               board_dir / f"{second['run_id']}.json", second, board_dir / FOLDER / name, kitti_root)
+    stored = store.get(store.board_dir / f"{first['run_id']}.json", first,
+                       store.board_dir / f"{second['run_id']}.json", second, name)
     return stored if stored is None or first is a else reversed_comparison(stored)
 
 
@@ -138,8 +138,7 @@ def reversed_comparison(stored: dict) -> dict:
             "results": results}
 
 
-def build_study(spec: dict, profile: str, entries: list[dict], board_dir: Path,
-                kitti_root: Path | None) -> Study | None:
+def build_study(spec: dict, profile: str, entries: list[dict], store: ComparisonStore) -> Study | None:
     """The study at one profile from its entries; None when none of its arms has run there."""
     chosen = chosen_entries(entries, spec["protocol"], profile)
     if not chosen:
@@ -150,13 +149,13 @@ def build_study(spec: dict, profile: str, entries: list[dict], board_dir: Path,
     reference = chosen.get(spec["reference"])
     for row in rows:
         if row.entry is not None and reference is not None and row.entry is not reference:
-            row.delta = _comparison(row.entry, reference, board_dir, kitti_root)
+            row.delta = _comparison(row.entry, reference, store)
     claims = []
     for claim in spec["claims"]:
         for (a, n), (b, _) in zip(_expand(claim["a"], real_n), _expand(claim["b"], real_n)):
             judged = Claim(claim["text"].format(n=n), a, b)
             if a in chosen and b in chosen:
-                judged.comparison = _comparison(chosen[a], chosen[b], board_dir, kitti_root)
+                judged.comparison = _comparison(chosen[a], chosen[b], store)
                 judged.verdict = (NOT_JUDGED if judged.comparison is None else
                                   claim_verdict(judged.comparison["results"][HEADLINE[0]][HEADLINE[1]]["ap40"]))
             claims.append(judged)
@@ -179,15 +178,15 @@ def scores_on(entry: dict, split: str) -> dict:
     return entry["scores_by_split"][split]["scores"] if split != entry["test_split"] else entry["scores"]
 
 
-def build_report(entries: list[dict], board_dir: Path, kitti_root: Path | None) -> list[Study]:
-    """Every paper study at every profile with entries for it, its charts written under
-    ``board_dir/reproduction``."""
-    board_dir = Path(board_dir)
+def build_report(entries: list[dict], store: ComparisonStore) -> list[Study]:
+    """Every paper study at every profile with entries for it, its charts written under the board's
+    ``reproduction/``."""
+    board_dir = store.board_dir
     profiles = sorted({e["profile"] for e in entries} - set(SKIPPED_PROFILES))
     studies = []
     for profile in profiles:
         for spec in paper_studies():
-            study = build_study(spec, profile, entries, board_dir, kitti_root)
+            study = build_study(spec, profile, entries, store)
             if study is not None:
                 study.chart = f"{CHART_DIR}/{profile}-{study.protocol}.png"
                 write_bytes_atomic(board_dir / study.chart, chart_png(study))

@@ -12,7 +12,7 @@ import pytest
 from board_entries import write_related_models
 
 from drbench.cli import main
-from drbench.leaderboard.baseline_deltas import FOLDER, update_deltas
+from drbench.leaderboard.baseline_deltas import FOLDER, ComparisonStore, update_deltas
 from drbench.leaderboard.comparison import compare_entries
 from drbench.leaderboard.entries import read_entries
 from drbench.leaderboard.markdown import render_markdown
@@ -29,7 +29,7 @@ def board(root, tmp_path_factory) -> Path:
 
 
 def test_each_entry_but_the_baseline_gets_the_paired_comparison(root, board):
-    deltas = update_deltas(read_entries(board), board, root)
+    deltas = update_deltas(read_entries(board), ComparisonStore(board, root))
     assert set(deltas) == {"model-b"}  # the baseline is not compared with itself
     expected = compare_entries(board / "model-b.json", board / "baseline-tiny.json", root)
     assert deltas["model-b"]["results"] == json.loads(json.dumps(expected["results"]))
@@ -39,8 +39,8 @@ def test_each_entry_but_the_baseline_gets_the_paired_comparison(root, board):
 
 
 def test_stored_deltas_show_without_the_real_data_and_on_every_board(root, board):
-    update_deltas(read_entries(board), board, root)
-    deltas = update_deltas(read_entries(board), board, None)
+    update_deltas(read_entries(board), ComparisonStore(board, root))
+    deltas = update_deltas(read_entries(board), ComparisonStore(board, None))
     cell = deltas["model-b"]["results"]["0.5"]["easy"]["ap40"]
     expected = f"{cell['delta']:+.1f} [{cell['ci95'][0]:.1f}, {cell['ci95'][1]:.1f}]"
     assert cell["delta"] < 0  # model-b is the degraded one
@@ -53,12 +53,12 @@ def test_stored_deltas_show_without_the_real_data_and_on_every_board(root, board
 def test_changed_predictions_make_a_stored_delta_stale(root, board, tmp_path):
     copy = tmp_path / "leaderboards"
     shutil.copytree(board, copy)
-    update_deltas(read_entries(copy), copy, root)
+    update_deltas(read_entries(copy), ComparisonStore(copy, root))
     stored = json.loads((copy / FOLDER / "model-b.json").read_text())
     stored["archives_sha256"]["entry"] = ["0" * 64]  # as if model-b's predictions were replaced
     (copy / FOLDER / "model-b.json").write_text(json.dumps(stored))
-    assert update_deltas(read_entries(copy), copy, None) == {}  # stale, and no real data to redo it
-    redone = update_deltas(read_entries(copy), copy, root)["model-b"]
+    assert update_deltas(read_entries(copy), ComparisonStore(copy, None)) == {}  # stale, and no real data to redo it
+    redone = update_deltas(read_entries(copy), ComparisonStore(copy, root))["model-b"]
     assert redone["archives_sha256"]["entry"] != ["0" * 64]
 
 
@@ -69,3 +69,17 @@ def test_drbench_leaderboard_writes_the_deltas_into_the_markdown(root, board, tm
                  "--kitti-root", str(root)]) == 0
     assert (copy / FOLDER / "model-b.json").is_file()
     assert "(all) |" in (tmp_path / "README.md").read_text()
+
+
+def test_drbench_leaderboard_removes_comparisons_nothing_asks_for(root, board, tmp_path):
+    copy = tmp_path / "leaderboards"
+    shutil.copytree(board, copy)
+    update_deltas(read_entries(copy), ComparisonStore(copy, root))
+    kept = (copy / FOLDER / "model-b.json").read_text()
+    orphan = copy / FOLDER / "model-gone-vs-model-b.json"  # a pair whose entry was deleted
+    orphan.write_text(kept)
+    assert main(["leaderboard", "--board-dir", str(copy), "--kitti-root", str(tmp_path / "no-data")]) == 0
+    assert not orphan.exists() and (copy / FOLDER / "model-b.json").read_text() == kept
+    (copy / "model-b.json").unlink()  # the entry goes: so does its comparison, even without the real data
+    assert main(["leaderboard", "--board-dir", str(copy), "--kitti-root", str(tmp_path / "no-data")]) == 0
+    assert sorted((copy / FOLDER).iterdir()) == []

@@ -12,7 +12,7 @@ from board_entries import degraded, detector, real_train_dataset, write_model
 
 from drbench.data.kitti import read_labels
 from drbench.data.splits import list_frames
-from drbench.leaderboard.baseline_deltas import FOLDER
+from drbench.leaderboard.baseline_deltas import FOLDER, ComparisonStore
 from drbench.leaderboard.comparison import compare_entries
 from drbench.leaderboard.entries import read_entries
 from drbench.leaderboard.reproduction import (NOT_JUDGED, NOT_RUN, build_report, chosen_entries, claim_verdict,
@@ -58,7 +58,7 @@ def test_every_paper_study_names_a_protocol_and_its_arms():
 
 
 def test_a_claim_is_judged_on_the_stored_paired_comparison(root, board):
-    (study,) = build_report(read_entries(board), board, root)
+    (study,) = build_report(read_entries(board), ComparisonStore(board, root))
     assert (study.protocol, study.profile, study.reference, study.split) == ("ablation", "cpu", "dr", "all")
     claims = {claim.text: claim for claim in study.claims}
     bank = claims["a bank twice as large helps (paper +2.1)"]
@@ -76,7 +76,7 @@ def test_a_claim_is_judged_on_the_stored_paired_comparison(root, board):
 
 
 def test_a_pair_asked_both_ways_is_stored_once_and_read_reversed(root, board):
-    (study,) = build_report(read_entries(board), board, root)
+    (study,) = build_report(read_entries(board), ComparisonStore(board, root))
     stored = sorted(path.name for path in (board / FOLDER).glob("*-vs-*.json"))
     assert stored == ["ablation-bank-vs-ablation-dr.json", "ablation-bank-vs-ablation-half.json",
                       "ablation-dr-vs-ablation-half.json"], "one file per pair, its run ids in sorted order"
@@ -91,8 +91,8 @@ def test_a_pair_asked_both_ways_is_stored_once_and_read_reversed(root, board):
 
 
 def test_the_report_renders_from_stored_comparisons_alone(root, board):
-    with_data = render_markdown(build_report(read_entries(board), board, root))
-    without = build_report(read_entries(board), board, None)
+    with_data = render_markdown(build_report(read_entries(board), ComparisonStore(board, root)))
+    without = build_report(read_entries(board), ComparisonStore(board, None))
     assert render_markdown(without) == with_data, "no real data here: the stored comparisons suffice"
     assert "| half the bank (4K in the paper) | 71.5 |" in with_data
     assert f"a bank twice as large helps (paper +2.1): **{without[0].claims[-1].verdict}** — " in with_data
@@ -103,12 +103,12 @@ def test_the_report_renders_from_stored_comparisons_alone(root, board):
 
 def test_changed_predictions_are_not_judged_from_a_stale_comparison(root, board, tmp_path):
     copy = shutil.copytree(board, tmp_path / "leaderboards")
-    build_report(read_entries(copy), copy, root)
+    build_report(read_entries(copy), ComparisonStore(copy, root))
     stored = copy / FOLDER / "ablation-bank-vs-ablation-half.json"
     record = json.loads(stored.read_text())
     record["archives_sha256"]["entry"] = ["0" * 64]  # as if the bank arm's predictions were replaced
     stored.write_text(json.dumps(record))
-    (study,) = build_report(read_entries(copy), copy, None)
+    (study,) = build_report(read_entries(copy), ComparisonStore(copy, None))
     bank = next(c for c in study.claims if c.a == "dr-texture-bank")
     assert bank.comparison is None and bank.verdict == NOT_JUDGED
     assert "no up-to-date stored comparison" in render_markdown([study])
