@@ -4,18 +4,21 @@ The paper's training regimes are options of one function: ImageNet or random
 backbone init, backbone frozen or fine-tuned, starting from an earlier
 checkpoint (fine-tuning: ``load_from`` with a tenth of the lr on
 ``drbench.data.splits.nested_subset`` frames, as the fine-tune protocol does),
-and resuming a killed run from the last checkpoint in its work dir.
+and resuming a killed run from the last checkpoint in its work dir (the same
+run, bit for bit: see rng_state.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 import torch
 from mmengine.config import Config
 from mmengine.dist import barrier
+from mmengine.logging import print_log
 from mmengine.runner import Runner, find_latest_checkpoint
 from rich.console import Console
 
@@ -25,6 +28,7 @@ from drbench.detectors.backbones import all_stages
 from drbench.detectors.mmdet_config import load_detector_config, set_schedule
 from drbench.detectors.mmengine_output import mmengine_console
 from drbench.detectors.progress import RichProgressHook
+from drbench.detectors.rng_state import RngStateHook, holds_rng_state
 from drbench.detectors.train_events import TrainEventsHook
 from drbench.detectors.transforms import seed_augmentations
 from drbench.detectors.weights import require_checkpoints
@@ -91,6 +95,11 @@ def training_config(
         backbone.update(frozen_stages=all_stages(backbone), norm_eval=True)
 
     last = find_latest_checkpoint(str(work_dir)) if resume else None
+    if last and not holds_rng_state(last):
+        print_log(f"{last} holds no random state (written before drbench stored one): resuming from it "
+                  "would not continue the same run, so training starts again from iteration 0",
+                  logger="current", level=logging.WARNING)
+        last = None
     cfg.resume = last is not None
     cfg.load_from = last or (str(load_from) if load_from else None)
     if cfg.load_from:  # the checkpoint already holds the backbone
@@ -172,6 +181,7 @@ def train(
     if deterministic:
         torch.use_deterministic_algorithms(True, warn_only=True)
     runner.register_hook(RichProgressHook(progress, console))
+    runner.register_hook(RngStateHook(resuming=cfg.resume))
     if events is not None:
         runner.register_hook(TrainEventsHook(events, str(detector), cfg.default_hooks.logger.interval))
     try:
